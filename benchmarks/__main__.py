@@ -1,0 +1,20 @@
+"""``python -m benchmarks <name> [options]``: run one benchmark (see ``--help``)."""
+
+import argparse
+import sys
+
+from benchmarks import target_throughput
+
+BENCHMARKS = {
+    "target": target_throughput,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("name", choices=sorted(BENCHMARKS), help="which benchmark to run")
+    args, rest = parser.parse_known_args(argv)
+    return BENCHMARKS[args.name].main(rest)
+
+
+sys.exit(main())

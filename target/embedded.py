@@ -1,0 +1,41 @@
+"""Locust glue: run the reference server for a test that names no host.
+
+Register it from a locustfile::
+
+    from locust import events
+    from target import embedded
+
+    events.init.add_listener(embedded.start_when_no_host)
+
+With no ``--host`` (nor ``host`` in locust.conf), the master or local process starts the
+reference server on a free loopback port before the test, points the run at it, and stops it
+when Locust quits, on Ctrl-C, SIGTERM or an error (see ``target.launcher`` for the last resort).
+Workers never start one: they take the host from their master. With a host, nothing starts.
+It reads the environment by duck typing, so ``target/`` does not depend on Locust.
+"""
+
+import atexit
+import logging
+
+from target.launcher import ReferenceServer
+
+logger = logging.getLogger(__name__)
+
+
+def start_when_no_host(environment, **_kwargs) -> ReferenceServer | None:
+    if environment.host or getattr(environment.parsed_options, "worker", False):
+        return None
+    server = ReferenceServer()
+    environment.host = server.start()
+    logger.info(
+        "Started the reference Context Server at %s (pid %s); it stops when Locust quits", server.url, server.pid
+    )
+
+    def stop(**_kwargs):
+        code = server.stop()
+        if code is not None:
+            logger.info("Stopped the reference Context Server (pid %s)", server.pid)
+
+    environment.events.quit.add_listener(stop)
+    atexit.register(stop)
+    return server

@@ -1,0 +1,105 @@
+"""What the Context Server does, shared by its REST and Socket.IO faces.
+
+``ContextService`` validates and applies writes, answers reads and makes dumps; it knows
+nothing about HTTP or Socket.IO framing. Pushes go through the ``Broadcaster`` of
+``target.realtime``; the service only says what to push.
+
+Usage::
+
+    service = ContextService(store, faults, dump_dir=Path("dumps"))
+    result = service.write({"key": "k", "value": 1}, default_who="api_client")
+    result.response   # the acknowledgement body
+    result.update     # the context_updated payload to push after acknowledging
+"""
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from target import dumps
+from target.faults import FaultInjector
+from target.store import ContextStore, now
+from target.validation import check_dump_request, check_write
+
+HISTORY_FORMATS = ("json", "pretty")
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    response: dict
+    update: dict
+
+
+class ContextService:
+    def __init__(self, store: ContextStore, faults: FaultInjector, dump_dir: Path):
+        self.store = store
+        self.faults = faults
+        self.dump_dir = dump_dir
+        self.connected_clients = 0
+
+    def write(self, payload, default_who: str) -> WriteResult:
+        """Validate and store a write (raises ``ValidationError``)."""
+        key, value, who = check_write(payload, default_who)
+        timestamp = now()
+        if not self.faults.drop_write():
+            self.store.set(key, value, who, timestamp)
+        response = {"status": "success", "key": key, "value": value, "who": who, "timestamp": timestamp}
+        return WriteResult(response, {"key": key, "value": value, "who": who, "timestamp": timestamp})
+
+    def read(self, key: str) -> dict:
+        return {"key": key, "value": self.store.get(key), "timestamp": now(), "status": "success"}
+
+    def read_all(self) -> dict:
+        return {
+            "context": self.store.values,
+            "history_count": self.store.total_changes,
+            "connected_clients": self.connected_clients,
+            "timestamp": now(),
+            "status": "success",
+        }
+
+    def history(self, key: str | None, who: str | None) -> dict:
+        entries = self.store.history(key=key or None, who=who or None)
+        return {
+            "history": entries,
+            "total_entries": self.store.total_changes,
+            "filtered_entries": len(entries),
+            "timestamp": now(),
+            "status": "success",
+        }
+
+    async def dump(self, fields: dict) -> dict:
+        """Write a dump file atomically (raises ``ValidationError``); return the response body."""
+        request = check_dump_request(fields)
+        moment = datetime.now()
+        timestamp = moment.isoformat(timespec="microseconds")
+        filename = request.filename or dumps.default_filename(request.format, moment)
+        context = self.store.snapshot()
+        history = self.store.history() if request.include_history and request.format in HISTORY_FORMATS else []
+        # Rendering and writing a large context takes a while: keep the event loop serving.
+        body = await asyncio.to_thread(dumps.render, request, filename, context, history, timestamp)
+        path = await asyncio.to_thread(dumps.write_atomically, self.dump_dir, filename, body)
+        response = {
+            "status": "success",
+            "filename": filename,
+            "format": request.format,
+            "path": str(path.resolve()),
+            "key_count": len(context),
+            "file_size": len(body),
+            "timestamp": timestamp,
+            "who": request.who,
+        }
+        self.store.dump_history.append(response)
+        return response
+
+    def list_dumps(self) -> dict:
+        files = dumps.list_dumps(self.dump_dir)
+        return {
+            "status": "success",
+            "dump_directory": str(self.dump_dir.resolve()),
+            "dump_count": len(files),
+            "dump_files": files,
+            "dump_history": list(self.store.dump_history),
+            "timestamp": now(),
+        }

@@ -1,0 +1,78 @@
+"""The two-command start: ``locust`` with no host runs against an embedded server, and stops it."""
+
+import csv
+import signal
+import subprocess
+import time
+
+import pytest
+import requests
+
+from tests.conftest import PROJECT_ROOT
+from tests.helpers import embedded_server_pid, is_running
+
+
+def read_aggregated(csv_prefix) -> dict:
+    with open(f"{csv_prefix}_stats.csv", newline="") as handle:
+        rows = {row["Name"]: row for row in csv.DictReader(handle)}
+    return rows
+
+
+def test_headless_run_without_host_uses_the_embedded_server(locust_command, tmp_path):
+    prefix = tmp_path / "run"
+    result = subprocess.run(
+        locust_command("--headless", "-u", "20", "-r", "20", "-t", "5s", "--csv", str(prefix)),
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    pid = embedded_server_pid(result.stderr)
+    assert pid is not None, result.stderr[-3000:]
+    assert not is_running(pid)
+    rows = read_aggregated(prefix)
+    assert int(rows["Aggregated"]["Request Count"]) > 0
+    assert int(rows["Aggregated"]["Failure Count"]) == 0
+    assert {"GET /ctx", "POST /ctx"} <= set(rows)
+    assert "Response time percentiles" in result.stdout + result.stderr  # Locust's own summary
+
+
+def test_run_with_host_starts_nothing(locust_command, server, tmp_path):
+    before = requests.get(f"{server.url}/ctx/all").json()["history_count"]
+    result = subprocess.run(
+        locust_command("--headless", "-u", "5", "-r", "5", "-t", "3s", "--host", server.url),
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert embedded_server_pid(result.stderr) is None
+    assert requests.get(f"{server.url}/ctx/all").json()["history_count"] > before
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
+def test_interrupted_run_stops_the_embedded_server(locust_command, tmp_path, stop_signal):
+    log_path = tmp_path / "locust.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            locust_command("--headless", "-u", "10", "-r", "10", "-t", "60s"),
+            cwd=PROJECT_ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while embedded_server_pid(log_path.read_text()) is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        pid = embedded_server_pid(log_path.read_text())
+        assert pid is not None and is_running(pid)
+        time.sleep(2)
+        process.send_signal(stop_signal)
+        process.wait(30)
+    finally:
+        process.kill()
+    log_text = log_path.read_text()
+    assert not is_running(pid), log_text[-3000:]
+    assert "Response time percentiles" in log_text

@@ -135,23 +135,28 @@ class ReferenceServer:
         raise ServerStartError(f"reference server at {self.url} did not answer within {self.startup_timeout:g} s")
 
     def stop(self) -> int | None:
-        """Stop the server (SIGTERM, then SIGKILL); return its exit code, None if it wasn't running."""
-        process, code, self.process = self.process, None, None
-        if process is not None:
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(self.stop_timeout)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
-            code = process.returncode
-            if process.stdout:
-                process.stdout.close()
+        """Stop the server (SIGTERM, then SIGKILL); return its exit code, None if it wasn't running.
+
+        Safe to call twice, even while another call is still waiting (Locust may run its
+        shutdown twice on SIGTERM): every call waits until the process is gone.
+        """
+        process = self.process
+        if process is None:
+            return None
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(self.stop_timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self.process = None
+        if process.stdout:
+            process.stdout.close()
         if self._temp_dump_dir:
             shutil.rmtree(self._temp_dump_dir, ignore_errors=True)
             self._temp_dump_dir = None
-        return code
+        return process.returncode
 
     def __enter__(self) -> "ReferenceServer":
         self.start()

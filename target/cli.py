@@ -20,7 +20,7 @@ class ServerConfig:
     port: int = 8080
     dump_dir: Path = Path("context_dumps")
     history_limit: int = 100_000
-    max_body: int = 1_000_000
+    max_body: int = 1_048_576
     log_level: str = "warning"
     faults: FaultSettings = field(default_factory=FaultSettings)
 
@@ -81,8 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--max-body",
         type=_bounded_int(1, 2**31),
-        default=1_000_000,
-        help="largest request body in bytes; larger gets 413 (default 1000000)",
+        default=1_048_576,
+        help="largest request body in bytes; larger gets 413 (default 1048576, 1 MiB)",
     )
     parser.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
     faults = parser.add_argument_group("fault injection (testing aids, off by default)")

@@ -4,7 +4,12 @@ orjson serialises several times faster than ``json``, but it cannot write intege
 64 bits, and when parsing it silently turns them into floats; the Context Server stores
 arbitrary JSON. Neither library does both, hence this small wrapper: parsing uses ``json``
 (exact), serialising uses orjson with ``json`` as the fallback for what orjson rejects.
-``NaN``/``Infinity`` are not JSON and are rejected.
+``NaN``/``Infinity`` are not JSON and are rejected; nesting too deep for the parser is
+reported as malformed JSON (``ValueError``), not as ``RecursionError``.
+
+Output is always valid UTF-8: a lone UTF-16 surrogate (JSON ``"\\ud800"`` parses to one) cannot
+be encoded, so orjson refuses it and the fallback writes every non-ASCII character as a
+``\\uXXXX`` escape (``ensure_ascii=True``), which round-trips it exactly.
 
 Usage::
 
@@ -23,8 +28,11 @@ def _reject_constant(name: str):
 
 
 def loads(data: bytes | str):
-    """Parse JSON text exactly; raise ``ValueError`` when it is malformed."""
-    return json.loads(data, parse_constant=_reject_constant)
+    """Parse JSON text exactly; raise ``ValueError`` when it is malformed or too deeply nested to parse."""
+    try:
+        return json.loads(data, parse_constant=_reject_constant)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply to parse") from None
 
 
 def dumps(obj, **_ignored) -> bytes:
@@ -32,7 +40,7 @@ def dumps(obj, **_ignored) -> bytes:
     try:
         return orjson.dumps(obj)
     except TypeError:
-        return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+        return json.dumps(obj, separators=(",", ":"), ensure_ascii=True).encode()
 
 
 def dumps_pretty(obj) -> bytes:
@@ -40,7 +48,7 @@ def dumps_pretty(obj) -> bytes:
     try:
         return orjson.dumps(obj, option=orjson.OPT_INDENT_2)
     except TypeError:
-        return json.dumps(obj, indent=2, ensure_ascii=False).encode()
+        return json.dumps(obj, indent=2, ensure_ascii=True).encode()
 
 
 class TextJSON:

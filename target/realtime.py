@@ -6,13 +6,21 @@ Events and routing follow the contract:
 * ``client_register`` -> ``registration_confirmed``;
 * ``context_set`` -> ``context_set_confirmed`` to the sender, ``context_updated`` to all others,
   or ``error`` when invalid;
-* a missing payload or an unknown event gets no reply, but an ack id always gets an empty ack.
+* a missing payload or an unknown event gets no reply, but an ack id always gets an empty ack,
+  even when the event carries extra arguments or its handler fails.
+
+Each client's events are handled one at a time, in the order they arrived (see
+``create_socketio``). The client count (``client_stats`` and ``/ctx/all``) is read from
+python-socketio's own table of connected clients, so a failed connect can never leak it.
 
 Usage::
 
     sio, broadcaster = create_socketio(service)
     app = socketio.ASGIApp(sio, other_asgi_app=rest_app)
 """
+
+import functools
+import logging
 
 import socketio
 
@@ -22,6 +30,38 @@ from target.store import now
 from target.validation import ValidationError
 
 NAMESPACE = "/"
+
+logger = logging.getLogger(__name__)
+
+
+def connected_count(manager: socketio.AsyncManager) -> int:
+    """Clients in namespace ``/`` by python-socketio's own table, less those leaving.
+
+    A client whose connect handler is running counts (it already has its snapshot); one whose
+    disconnect handler is running does not. A refused connect is removed from the table by
+    python-socketio itself, so nothing can leak the way a hand-kept counter did.
+    """
+    participants = manager.rooms.get(NAMESPACE, {}).get(None, {})
+    leaving = manager.pending_disconnect.get(NAMESPACE, ())
+    return len(participants) - len(leaving)
+
+
+def never_raises(handler):
+    """Log a handler's failure instead of raising it.
+
+    python-socketio sends an event's ack, and forgets a leaving client, only after the handler
+    returns: a handler that raised would leave the client without its ack, or in the table.
+    """
+
+    @functools.wraps(handler)
+    async def guarded(sid, *args):
+        try:
+            return await handler(sid, *args)
+        except Exception:
+            logger.exception("Socket.IO event handler %s failed for %s", handler.__name__, sid)
+            return None
+
+    return guarded
 
 
 class Broadcaster:
@@ -50,24 +90,36 @@ def create_socketio(service: ContextService) -> tuple[socketio.AsyncServer, Broa
         ping_interval=25,
         ping_timeout=20,
         max_http_buffer_size=1_000_000,
+        # By default python-socketio runs every event in a task of its own: with a reply delay
+        # (--inject-latency-ms with jitter) one client's context_set events then finish out of
+        # order and an older value overwrites a newer one. Handled inline, in the client's own
+        # receive loop, each client's events are applied in arrival order; other clients are
+        # not held up (each connection has its own loop).
+        async_handlers=False,
     )
     broadcaster = Broadcaster(sio, service)
     faults = service.faults
+    service.count_clients = lambda: connected_count(sio.manager)
 
     @sio.event
     async def connect(sid, environ, auth=None):
-        service.connected_clients += 1
-        snapshot = {"context": service.store.values, "timestamp": now(), "client_id": sid}
-        await sio.emit("context_snapshot", snapshot, to=sid)
-        await broadcaster.to_all("client_stats", {"count": service.connected_clients})
+        try:
+            snapshot = {"context": service.store.values, "timestamp": now(), "client_id": sid}
+            await sio.emit("context_snapshot", snapshot, to=sid)
+            await broadcaster.to_all("client_stats", {"count": connected_count(sio.manager)})
+        except Exception:
+            logger.exception("Socket.IO connect failed for %s; refusing the connection", sid)
+            return False
+        return True
 
     @sio.event
+    @never_raises
     async def disconnect(sid, reason=None):
-        service.connected_clients -= 1
-        await broadcaster.to_all("client_stats", {"count": service.connected_clients})
+        await broadcaster.to_all("client_stats", {"count": connected_count(sio.manager)})
 
     @sio.event
-    async def client_register(sid, data=None):
+    @never_raises
+    async def client_register(sid, data=None, *_extra):
         if not isinstance(data, dict):
             return None
         await faults.delay()
@@ -80,7 +132,8 @@ def create_socketio(service: ContextService) -> tuple[socketio.AsyncServer, Broa
         await sio.emit("registration_confirmed", reply, to=sid)
 
     @sio.event
-    async def context_set(sid, data=None):
+    @never_raises
+    async def context_set(sid, data=None, *_extra):
         if data is None:
             return None
         await faults.delay()

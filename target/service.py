@@ -4,6 +4,10 @@
 nothing about HTTP or Socket.IO framing. Pushes go through the ``Broadcaster`` of
 ``target.realtime``; the service only says what to push.
 
+Dump files are written from a worker thread; file-system errors become ``ValidationError``:
+400 for a name the file system refuses (too long, or an existing folder), 500 otherwise.
+``count_clients`` is set by ``target.realtime`` to count the connected Socket.IO clients.
+
 Usage::
 
     service = ContextService(store, faults, dump_dir=Path("dumps"))
@@ -13,6 +17,8 @@ Usage::
 """
 
 import asyncio
+import errno
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,9 +26,11 @@ from pathlib import Path
 from target import dumps
 from target.faults import FaultInjector
 from target.store import ContextStore, now
-from target.validation import check_dump_request, check_write
+from target.validation import ValidationError, check_dump_request, check_write
 
 HISTORY_FORMATS = ("json", "pretty")
+# What the request asked for, not the disk: a name too long, or the name of a folder.
+REFUSED_NAME_ERRORS = {errno.ENAMETOOLONG: "filename is too long", errno.EISDIR: "filename names a folder"}
 
 
 @dataclass(frozen=True)
@@ -36,7 +44,7 @@ class ContextService:
         self.store = store
         self.faults = faults
         self.dump_dir = dump_dir
-        self.connected_clients = 0
+        self.count_clients: Callable[[], int] = lambda: 0
 
     def write(self, payload, default_who: str) -> WriteResult:
         """Validate and store a write (raises ``ValidationError``)."""
@@ -54,7 +62,7 @@ class ContextService:
         return {
             "context": self.store.values,
             "history_count": self.store.total_changes,
-            "connected_clients": self.connected_clients,
+            "connected_clients": self.count_clients(),
             "timestamp": now(),
             "status": "success",
         }
@@ -79,12 +87,17 @@ class ContextService:
         history = self.store.history() if request.include_history and request.format in HISTORY_FORMATS else []
         # Rendering and writing a large context takes a while: keep the event loop serving.
         body = await asyncio.to_thread(dumps.render, request, filename, context, history, timestamp)
-        path = await asyncio.to_thread(dumps.write_atomically, self.dump_dir, filename, body)
+        try:
+            path = await asyncio.to_thread(dumps.write_atomically, self.dump_dir, filename, body)
+        except OSError as exc:
+            refused = REFUSED_NAME_ERRORS.get(exc.errno)
+            message = f"cannot write dump file {filename!r}: {refused or exc.strerror or exc}"
+            raise ValidationError(message, status=400 if refused else 500) from None
         response = {
             "status": "success",
             "filename": filename,
             "format": request.format,
-            "path": str(path.resolve()),
+            "path": str(path),
             "key_count": len(context),
             "file_size": len(body),
             "timestamp": timestamp,
@@ -93,11 +106,13 @@ class ContextService:
         self.store.dump_history.append(response)
         return response
 
-    def list_dumps(self) -> dict:
-        files = dumps.list_dumps(self.dump_dir)
+    async def list_dumps(self) -> dict:
+        # scandir and stat block: keep them off the event loop.
+        files = await asyncio.to_thread(dumps.list_dumps, self.dump_dir)
+        directory = await asyncio.to_thread(self.dump_dir.resolve)
         return {
             "status": "success",
-            "dump_directory": str(self.dump_dir.resolve()),
+            "dump_directory": str(directory),
             "dump_count": len(files),
             "dump_files": files,
             "dump_history": list(self.store.dump_history),

@@ -3,7 +3,7 @@
 Usage::
 
     store = ContextStore(history_limit=100_000)
-    entry = store.set("k", {"n": 1}, who="me", timestamp=now())   # history entry or None
+    entry = store.set("k", {"n": 1}, who="me", timestamp=now())   # history entry or None; who: any JSON
     store.get("k")                  # -> {"n": 1}; None for an unknown key
     store.history(key="k")          # -> matching entries, oldest first
 
@@ -33,7 +33,7 @@ class ContextStore:
     def get(self, key: str):
         return self.values.get(key)
 
-    def set(self, key: str, value, who: str, timestamp: str) -> dict | None:
+    def set(self, key: str, value, who, timestamp: str) -> dict | None:
         """Store ``value``; return the history entry, or None when nothing changed."""
         before = self.values.get(key)
         self.values[key] = value

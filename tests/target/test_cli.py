@@ -46,7 +46,7 @@ def test_port_in_use_is_one_line_and_exit_2(server):
 def test_defaults():
     config = parse_config([])
     assert config.host == "127.0.0.1" and config.port == 8080
-    assert config.history_limit == 100_000 and config.max_body == 1_000_000
+    assert config.history_limit == 100_000 and config.max_body == 1_048_576
     assert config.faults.error_rate == 0 and config.faults.latency.mean_ms == 0
 
 

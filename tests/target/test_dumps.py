@@ -1,12 +1,21 @@
-"""Dumps: formats, names, listing, downloads, traversal refused, atomic writes."""
+"""Dumps: formats, names, listing, downloads, traversal refused, atomic writes, file modes."""
 
 import csv
 import io
 import json
+import os
 import re
+import subprocess
+import sys
 import threading
+import time
 
 import pytest
+import requests
+
+from target.cli import READY_PREFIX
+from target.launcher import PROJECT_ROOT
+from tests.target.test_socketio import Recorder
 
 
 @pytest.fixture
@@ -87,13 +96,24 @@ def test_format_is_case_insensitive(http, dump_server, fmt):
     assert response.status_code == 200 and response.json()["filename"] == f"f.{fmt.lower()}"
 
 
-@pytest.mark.parametrize("fmt", ["xml", "", 5, "json5"])
+@pytest.mark.parametrize("fmt", ["xml", "", 5, 0, False, True, ["json"], {"f": "json"}, "json5"])
 def test_unknown_format_is_400_and_writes_nothing(http, dump_server, fmt):
+    """Only a string naming a format counts; "", 0, false and other non-strings are "anything else"."""
     response = dump(http, dump_server, format=fmt, filename="never")
-    if fmt == "":
-        assert response.status_code == 200  # empty means the default, json
-        return
     assert response.status_code == 400 and response.json()["status"] == "error"
+    assert not list(dump_server.dump_path.glob("never*"))
+
+
+@pytest.mark.parametrize("fields", [{}, {"format": None}])
+def test_missing_or_null_format_means_json(http, dump_server, fields):
+    response = dump(http, dump_server, filename="default", **fields)
+    assert response.status_code == 200 and response.json()["format"] == "json"
+    assert (dump_server.dump_path / "default.json").is_file()
+
+
+def test_empty_format_in_query_string_is_400(http, dump_server):
+    response = http.post(f"{dump_server.url}/ctx/dump", params={"format": "", "filename": "never"})
+    assert response.status_code == 400
     assert not list(dump_server.dump_path.glob("never*"))
 
 
@@ -196,3 +216,215 @@ def test_dump_files_are_written_atomically(http, dump_server):
         writer.join()
     assert bad == []
     assert [p.name for p in dump_server.dump_path.iterdir()] == ["race.json"]  # no temp files left
+
+
+def written_files(root) -> list:
+    return [p for p in root.rglob("*") if p.is_file()]
+
+
+def assert_list_ok(http, server) -> dict:
+    response = http.get(f"{server.url}/ctx/dump/list")
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+@pytest.mark.parametrize("filename", ["bad\udc80name", "\ud800", "x\udfff.json"])
+def test_filename_not_encodable_as_utf8_is_400_and_writes_nothing(http, dump_server, tmp_path, filename):
+    response = dump(http, dump_server, format="json", filename=filename)
+    assert response.status_code == 400 and response.json()["status"] == "error"
+    assert written_files(tmp_path) == []
+    assert assert_list_ok(http, dump_server)["dump_count"] == 0
+
+
+def test_listing_skips_names_that_are_not_utf8(http, dump_server):
+    dump(http, dump_server, format="json", filename="good")
+    with open(os.path.join(os.fsencode(dump_server.dump_path), b"bad\x80name.json"), "wb") as handle:
+        handle.write(b"{}")
+    body = assert_list_ok(http, dump_server)
+    assert [f["filename"] for f in body["dump_files"]] == ["good.json"] and body["dump_count"] == 1
+
+
+@pytest.mark.parametrize(
+    "filename, fmt",
+    [
+        ("a" * 260, "json"),
+        ("a" * 251, "json"),  # 256 bytes once ".json" is appended
+        ("\u00fc" * 126, "json"),  # 252 bytes of UTF-8, 257 with ".json"
+        ("\u00fc" * 126 + ".txt", "txt"),  # extension already present: 256 bytes
+    ],
+)
+def test_filename_over_255_utf8_bytes_is_400_and_writes_nothing(http, dump_server, tmp_path, filename, fmt):
+    response = dump(http, dump_server, format=fmt, filename=filename)
+    assert response.status_code == 400 and response.json()["status"] == "error"
+    assert written_files(tmp_path) == []
+    assert_list_ok(http, dump_server)
+
+
+@pytest.mark.parametrize("filename", ["a" * 250, "\u00fc" * 125])
+def test_filename_of_exactly_255_utf8_bytes_is_written(http, dump_server, filename):
+    response = dump(http, dump_server, format="json", filename=filename)
+    assert response.status_code == 200
+    assert (dump_server.dump_path / f"{filename}.json").is_file()
+    assert download(http, dump_server, f"{filename}.json").status_code == 200
+
+
+def test_filename_naming_a_folder_is_400(http, dump_server):
+    (dump_server.dump_path / "taken.json").mkdir(parents=True)
+    response = dump(http, dump_server, format="json", filename="taken")
+    assert response.status_code == 400 and response.json()["status"] == "error"
+    assert (dump_server.dump_path / "taken.json").is_dir()
+    assert [p.name for p in dump_server.dump_path.iterdir()] == ["taken.json"]  # no temp file left
+
+
+def test_unwritable_dump_folder_is_a_json_500(http, start_server, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the dump folder should be")
+    server = start_server(dump_dir=blocker)
+    response = http.post(f"{server.url}/ctx/dump", json={"format": "json", "filename": "x"})
+    assert response.status_code == 500 and response.json()["status"] == "error"
+    assert "cannot write dump file" in response.json()["error"]
+
+
+@pytest.mark.parametrize("filename", [".partial-x", ".hidden", ".json"])
+def test_filename_starting_with_a_dot_is_400(http, dump_server, tmp_path, filename):
+    response = dump(http, dump_server, format="json", filename=filename)
+    assert response.status_code == 400 and response.json()["status"] == "error"
+    assert written_files(tmp_path) == []
+
+
+@pytest.mark.parametrize("who", [5, {"a": 1}, ["x"], False, ""])
+def test_dump_who_is_echoed_exactly(http, dump_server, who):
+    subscriber = Recorder(dump_server.url)
+    try:
+        subscriber.wait_for("context_snapshot")
+        response = dump(http, dump_server, format="json", filename="w", who=who)
+        assert response.status_code == 200
+        assert response.json()["who"] == who and type(response.json()["who"]) is type(who)
+        pushed = subscriber.wait_for("context_dumped")[0]
+        assert pushed["who"] == who and type(pushed["who"]) is type(who)
+    finally:
+        subscriber.close()
+    assert json.loads((dump_server.dump_path / "w.json").read_text())["who"] == who
+    assert dump(http, dump_server, format="csv", filename="w", who=who).status_code == 200
+    assert dump(http, dump_server, format="pretty", filename="w", who=who).status_code == 200
+
+
+def test_dump_null_who_gets_the_default(http, dump_server):
+    assert dump(http, dump_server, format="txt", filename="n", who=None).json()["who"] == "api_client"
+
+
+def test_repeated_query_fields_use_the_first_value(http, dump_server):
+    url = f"{dump_server.url}/ctx/dump?format=txt&format=json&filename=q1&filename=q2&who=first&who=second"
+    response = http.post(url)
+    assert response.status_code == 200
+    assert response.json()["filename"] == "q1.txt" and response.json()["who"] == "first"
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o027, 0o640)])
+def test_dump_file_mode_follows_the_umask(http, start_server, tmp_path, umask, mode):
+    previous = os.umask(umask)  # the server inherits it
+    try:
+        server = start_server(dump_dir=tmp_path / "moded")
+    finally:
+        os.umask(previous)
+    assert http.post(f"{server.url}/ctx/dump", json={"format": "json", "filename": "m"}).status_code == 200
+    assert (tmp_path / "moded" / "m.json").stat().st_mode & 0o777 == mode
+
+
+# Blocking file-system work runs off the event loop: while it waits, other requests are served.
+
+GATED_SERVER = """
+import sys, time
+from pathlib import Path
+
+import target.dumps
+
+gates = Path(sys.argv[1])
+
+
+def wait_at(name):
+    (gates / f"{name}.entered").touch()
+    deadline = time.monotonic() + 10
+    while not (gates / f"{name}.open").exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+original_list, original_is_file = target.dumps.list_dumps, Path.is_file
+
+
+def gated_list(directory):
+    wait_at("list")
+    return original_list(directory)
+
+
+def gated_is_file(self):
+    if self.name == "gated.json":
+        wait_at("download")
+    return original_is_file(self)
+
+
+target.dumps.list_dumps, Path.is_file = gated_list, gated_is_file
+from target.cli import main
+
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+@pytest.fixture
+def gated_server(tmp_path):
+    gates, dump_dir = tmp_path / "gates", tmp_path / "dumps"
+    gates.mkdir()
+    command = [sys.executable, "-c", GATED_SERVER, str(gates), "--port", "0", "--dump-dir", str(dump_dir)]
+    process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        line = process.stdout.readline()
+        assert line.startswith(READY_PREFIX), line
+        url = line[len(READY_PREFIX) :].strip()
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                requests.get(f"{url}/_faults", timeout=1)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, "gated server did not answer"
+                time.sleep(0.05)
+        yield url, gates, dump_dir
+    finally:
+        for name in ("list", "download"):
+            (gates / f"{name}.open").touch()
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        process.stdout.close()
+
+
+def request_while_gated(url: str, gates, gate: str, path: str) -> int:
+    """Start ``GET path``, wait until it is held at ``gate``, check /ctx answers meanwhile, release it."""
+    result = {}
+    held = threading.Thread(target=lambda: result.update(status=requests.get(f"{url}{path}", timeout=30).status_code))
+    held.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not (gates / f"{gate}.entered").exists():
+            assert time.monotonic() < deadline, f"the request never reached the {gate} gate"
+            time.sleep(0.01)
+        assert requests.get(f"{url}/ctx", params={"key": "k"}, timeout=5).status_code == 200
+        assert held.is_alive() and not result  # still held at the gate while /ctx was answered
+    finally:
+        (gates / f"{gate}.open").touch()
+        held.join(30)
+    return result["status"]
+
+
+def test_dump_listing_does_not_block_the_event_loop(gated_server):
+    url, gates, _dump_dir = gated_server
+    assert request_while_gated(url, gates, "list", "/ctx/dump/list") == 200
+
+
+def test_download_check_does_not_block_the_event_loop(gated_server):
+    url, gates, dump_dir = gated_server
+    assert requests.post(f"{url}/ctx/dump", json={"format": "json", "filename": "gated"}).status_code == 200
+    assert request_while_gated(url, gates, "download", "/ctx/dump/gated.json") == 200

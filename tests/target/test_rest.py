@@ -4,6 +4,8 @@ from http.client import HTTPConnection
 
 import pytest
 
+from tests.target.test_socketio import Recorder
+
 JSON_ERROR = {"status": "error"}
 
 
@@ -158,3 +160,91 @@ def test_keep_alive_is_on(server, key):
         assert connection.sock is first_socket
     finally:
         connection.close()
+
+
+# Repeated query parameters: Flask/Werkzeug reads the first value, so the reference server does too.
+
+
+@pytest.mark.parametrize("query", ["?key=&key=a", "?key=&key="])
+def test_repeated_key_uses_the_first_value_empty_is_400(http, server, query):
+    assert_json_error(http.get(f"{server.url}/ctx{query}"), 400)
+
+
+def test_repeated_key_reads_the_first(http, server, key):
+    post(http, server, {"key": f"{key}.a", "value": "first"})
+    post(http, server, {"key": f"{key}.b", "value": "last"})
+    body = http.get(f"{server.url}/ctx?key={key}.a&key={key}.b").json()
+    assert body["key"] == f"{key}.a" and body["value"] == "first"
+
+
+def test_repeated_history_filters_use_the_first_value(http, server, key):
+    post(http, server, {"key": key, "value": 1, "who": "alice"})
+    post(http, server, {"key": key, "value": 2, "who": "bob"})
+    url = f"{server.url}/ctx/history"
+    assert [e["after"] for e in http.get(f"{url}?key={key}&key=other").json()["history"]] == [1, 2]
+    assert [e["after"] for e in http.get(f"{url}?key={key}&who=alice&who=bob").json()["history"]] == [1]
+
+
+# Routing as Flask does it: no slash redirects, Allow on 405, OPTIONS answered.
+
+
+@pytest.mark.parametrize("method, path", [("GET", "/ctx/all/"), ("POST", "/ctx/"), ("GET", "/ctx/dump/list/")])
+def test_trailing_slash_is_404_not_a_redirect(http, server, method, path):
+    assert_json_error(http.request(method, f"{server.url}{path}", allow_redirects=False), 404)
+
+
+@pytest.mark.parametrize(
+    "method, path, allowed",
+    [
+        ("DELETE", "/ctx", {"GET", "HEAD", "POST", "OPTIONS"}),
+        ("PUT", "/ctx", {"GET", "HEAD", "POST", "OPTIONS"}),
+        ("POST", "/ctx/all", {"GET", "HEAD", "OPTIONS"}),
+        ("GET", "/ctx/dump", {"POST", "OPTIONS"}),
+    ],
+)
+def test_405_carries_allow_listing_every_method_of_the_path(http, server, method, path, allowed):
+    response = http.request(method, f"{server.url}{path}")
+    assert_json_error(response, 405)
+    assert {m.strip() for m in response.headers["Allow"].split(",")} == allowed
+
+
+@pytest.mark.parametrize(
+    "path, allowed",
+    [
+        ("/ctx", {"GET", "HEAD", "POST", "OPTIONS"}),
+        ("/ctx/all", {"GET", "HEAD", "OPTIONS"}),
+        ("/ctx/dump", {"POST", "OPTIONS"}),
+        ("/ctx/dump/anything.json", {"GET", "HEAD", "OPTIONS"}),
+        ("/", {"GET", "HEAD", "OPTIONS"}),
+    ],
+)
+def test_options_on_an_existing_route_is_200_with_allow(http, server, path, allowed):
+    response = http.options(f"{server.url}{path}")
+    assert response.status_code == 200
+    assert {m.strip() for m in response.headers["Allow"].split(",")} == allowed
+
+
+def test_options_on_an_unknown_path_is_404(http, server):
+    assert_json_error(http.options(f"{server.url}/nowhere"), 404)
+
+
+# `who` is echoed exactly as sent; only a missing or null `who` gets the default.
+
+
+@pytest.mark.parametrize("who", [5, {"a": 1}, ["x", 2], True, 0, "", 1.5])
+def test_who_is_echoed_exactly(http, server, key, who):
+    subscriber = Recorder(server.url)
+    try:
+        subscriber.wait_for("context_snapshot")
+        response = post(http, server, {"key": key, "value": 1, "who": who})
+        assert response.status_code == 200 and response.json()["who"] == who
+        history = http.get(f"{server.url}/ctx/history", params={"key": key}).json()["history"]
+        assert history[0]["who"] == who and type(history[0]["who"]) is type(who)
+        updates = [u for u in subscriber.wait_for("context_updated") if u["key"] == key]
+        assert updates and updates[0]["who"] == who and type(updates[0]["who"]) is type(who)
+    finally:
+        subscriber.close()
+
+
+def test_null_who_gets_the_default(http, server, key):
+    assert post(http, server, {"key": key, "value": 1, "who": None}).json()["who"] == "api_client"

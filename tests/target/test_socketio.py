@@ -170,3 +170,39 @@ def test_message_over_max_payload_closes_the_socket(connect):
     while victim.client.connected and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not victim.client.connected
+
+
+@pytest.mark.parametrize("who", [5, {"a": 1}, ["x"], False, ""])
+def test_context_set_who_is_echoed_exactly(connect, http, server, key, who):
+    writer, other = connect(), connect()
+    writer.client.emit("context_set", {"key": key, "value": 1, "who": who})
+    assert writer.wait_for("context_set_confirmed")
+    update = other.wait_for("context_updated")[0]
+    assert update["who"] == who and type(update["who"]) is type(who)
+    history = http.get(f"{server.url}/ctx/history", params={"key": key}).json()["history"]
+    assert history[0]["who"] == who and type(history[0]["who"]) is type(who)
+
+
+def test_context_set_null_who_gets_the_default(connect, http, server, key):
+    writer = connect()
+    writer.client.emit("context_set", {"key": key, "value": 1, "who": None})
+    writer.wait_for("context_set_confirmed")
+    history = http.get(f"{server.url}/ctx/history", params={"key": key}).json()["history"]
+    assert history[0]["who"] == f"websocket_client_{writer.client.get_sid()}"
+
+
+def test_extra_arguments_are_ignored_and_the_ack_arrives(connect, http, server, key):
+    client = connect()
+    assert client.client.call("context_set", ({"key": key, "value": "two args"}, "extra"), timeout=5) is None
+    assert client.wait_for("context_set_confirmed")[0] == {"key": key, "value": "two args", "status": "success"}
+    assert http.get(f"{server.url}/ctx", params={"key": key}).json()["value"] == "two args"
+    assert client.client.call("client_register", ({"type": "t", "name": "n"}, 2, 3), timeout=5) is None
+    assert client.wait_for("registration_confirmed")[0]["name"] == "n"
+
+
+@pytest.mark.parametrize("payload", ["text", [1], 7])
+def test_non_object_payload_with_ack_gets_the_ack_and_an_error(connect, payload):
+    client = connect()
+    assert client.client.call("context_set", payload, timeout=5) is None
+    assert isinstance(client.wait_for("error")[0]["message"], str)
+    assert client.payloads("context_set_confirmed") == []

@@ -3,7 +3,14 @@
 import pytest
 
 from target.store import ContextStore
-from target.validation import ValidationError, check_dump_filename, check_dump_request, check_write
+from target.validation import (
+    MAX_DEPTH,
+    ValidationError,
+    check_dump_filename,
+    check_dump_request,
+    check_write,
+    nesting_depth_exceeds,
+)
 
 
 @pytest.mark.parametrize(
@@ -31,7 +38,9 @@ def test_check_write_defaults_who():
     assert check_write({"key": "k", "value": 0, "who": "me"}, "api_client") == ("k", 0, "me")
 
 
-@pytest.mark.parametrize("name", ["../x", "/abs", "a/b", "a\\b", "..", "x..y", "a\x1fb", "a\x7fb", "."])
+@pytest.mark.parametrize(
+    "name", ["../x", "/abs", "a/b", "a\\b", "..", "x..y", "a\x1fb", "a\x7fb", ".", ".hidden", "a\udc80", "a" * 256]
+)
 def test_dump_filename_refused(name):
     with pytest.raises(ValidationError):
         check_dump_filename(name)
@@ -75,3 +84,30 @@ def test_store_history_limit_zero_keeps_nothing_but_counts():
     store = ContextStore(history_limit=0)
     store.set("k", 1, "w", "t")
     assert store.history() == [] and store.total_changes == 1
+
+
+def test_check_write_echoes_who_of_any_type():
+    assert check_write({"key": "k", "value": 0, "who": 5}, "api_client") == ("k", 0, 5)
+    assert check_write({"key": "k", "value": 0, "who": ""}, "api_client") == ("k", 0, "")
+    assert check_write({"key": "k", "value": 0, "who": None}, "api_client") == ("k", 0, "api_client")
+
+
+def nested(depth: int, container=list):
+    value = 0
+    for _ in range(depth):
+        value = [value] if container is list else {"k": value}
+    return value
+
+
+@pytest.mark.parametrize("container", [list, dict])
+def test_nesting_limit(container):
+    assert not nesting_depth_exceeds(nested(MAX_DEPTH, container))
+    assert nesting_depth_exceeds(nested(MAX_DEPTH + 1, container))
+    assert not nesting_depth_exceeds("scalar") and not nesting_depth_exceeds([])
+    assert nesting_depth_exceeds(nested(50_000, container))  # iterative: no RecursionError
+
+
+def test_dump_filename_limit_counts_the_appended_extension():
+    assert check_dump_request({"format": "json", "filename": "a" * 250}).filename == "a" * 250 + ".json"
+    with pytest.raises(ValidationError):
+        check_dump_request({"format": "json", "filename": "a" * 251})

@@ -1,7 +1,8 @@
-"""ctxload's composition root: the traffic, and the reference server when no host is given.
+"""ctxload's composition root: the traffic, its hooks, and the reference server when no host is given.
 
-    locust --headless -u 200 -r 50 -t 1m                     # against the embedded server
+    locust --headless -u 200 -r 50 -t 1m                       # every HTTP user, embedded server
     locust --headless -u 200 -r 50 -t 1m --host http://127.0.0.1:8080
+    locust --headless -u 50 -t 5m --tags write --shape step    # writers only, stepping up
 
 It holds no logic of its own: traffic lives in ``users/``, the embedded server in ``target/``.
 """
@@ -9,8 +10,14 @@ It holds no logic of its own: traffic lives in ``users/``, the embedded server i
 from locust import events
 
 from target import embedded
-from users.read_write import ReadWriteUser
+from users import hooks
+from users.dumper import DumpUser
+from users.large import LargePayloadUser
+from users.mixed import MixedUser
+from users.reader import ContextReader
+from users.writer import ContextWriter
 
-__all__ = ["ReadWriteUser"]
+__all__ = ["ContextReader", "ContextWriter", "MixedUser", "DumpUser", "LargePayloadUser"]
 
+hooks.register(events)  # first: options are checked before anything starts
 events.init.add_listener(embedded.start_when_no_host)

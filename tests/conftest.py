@@ -3,7 +3,8 @@
 * ``server``: one reference server for the whole session (tests use unique keys);
 * ``start_server(*options)``: a fresh server with its own options, stopped after the test;
 * ``key``: a key no other test uses;
-* ``run_locust(user_classes, host, seconds)``: Locust in-process (``Environment`` + local runner);
+* ``run_locust(user_classes, host, seconds, users, **settings)``: Locust in-process
+  (``Environment`` + local runner, ctxload's hooks, the given ctxload settings);
 * ``locust_command(*args)``: the ``locust`` command line for a subprocess in the project root.
 
 Locust monkey-patches the standard library with gevent when imported; importing it here, first,
@@ -12,15 +13,20 @@ gives every test the same patched world.
 
 import sys
 import uuid
+from dataclasses import asdict
 from pathlib import Path
+from types import SimpleNamespace
 
 import gevent
 import locust  # noqa: F401  (monkey-patches with gevent on import, before the imports below use sockets)
 import pytest
 import requests
 from locust.env import Environment
+from locust.event import Events
 
 from target.launcher import ReferenceServer
+from users import hooks
+from users.options import Settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,11 +63,31 @@ def http():
         yield session
 
 
+def make_options(**settings) -> SimpleNamespace:
+    """Parsed options as Locust would give them: ctxload's settings plus the few Locust reads here."""
+    return SimpleNamespace(
+        **asdict(Settings(**settings)),
+        tags=None,
+        exclude_tags=None,
+        headless=True,
+        num_users=None,
+        spawn_rate=None,
+        run_time=None,
+        csv_prefix=None,
+    )
+
+
 @pytest.fixture
 def run_locust():
-    def run(user_classes: list, host: str, seconds: float = 3.0, users: int = 5) -> Environment:
-        environment = Environment(user_classes=user_classes, host=host)
+    """Run user classes in-process for ``seconds`` with ctxload's hooks, then stop (the audit runs)."""
+
+    def run(user_classes: list, host: str, seconds: float = 3.0, users: int = 5, tags=None, **settings):
+        parsed_options = make_options(**settings)
+        parsed_options.tags = tags
+        environment = Environment(user_classes=user_classes, host=host, events=Events(), parsed_options=parsed_options)
+        hooks.register(environment.events)
         runner = environment.create_local_runner()
+        environment.events.init.fire(environment=environment, runner=runner, web_ui=None)
         runner.start(users, spawn_rate=users)
         gevent.sleep(seconds)
         runner.quit()

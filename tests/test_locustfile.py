@@ -1,6 +1,7 @@
 """The two-command start: ``locust`` with no host runs against an embedded server, and stops it."""
 
 import csv
+import re
 import signal
 import subprocess
 import time
@@ -12,30 +13,34 @@ from tests.conftest import PROJECT_ROOT
 from tests.helpers import embedded_server_pid, is_running
 
 
-def read_aggregated(csv_prefix) -> dict:
+def read_stats(csv_prefix) -> dict:
     with open(f"{csv_prefix}_stats.csv", newline="") as handle:
         rows = {row["Name"]: row for row in csv.DictReader(handle)}
     return rows
 
 
-def test_headless_run_without_host_uses_the_embedded_server(locust_command, tmp_path):
+def test_headless_run_without_host_runs_every_http_user_against_the_embedded_server(locust_command, tmp_path):
     prefix = tmp_path / "run"
     result = subprocess.run(
-        locust_command("--headless", "-u", "20", "-r", "20", "-t", "5s", "--csv", str(prefix)),
+        locust_command("--headless", "-u", "24", "-r", "24", "-t", "6s", "--csv", str(prefix)),
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
-        timeout=90,
+        timeout=120,
     )
-    assert result.returncode == 0, result.stderr[-3000:]
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
     pid = embedded_server_pid(result.stderr)
-    assert pid is not None, result.stderr[-3000:]
+    assert pid is not None, output[-3000:]
     assert not is_running(pid)
-    rows = read_aggregated(prefix)
+    for user_class in ("ContextReader", "ContextWriter", "MixedUser", "DumpUser", "LargePayloadUser"):
+        assert f'"{user_class}"' in result.stderr, f"{user_class} did not run"
+    rows = read_stats(prefix)
     assert int(rows["Aggregated"]["Request Count"]) > 0
     assert int(rows["Aggregated"]["Failure Count"]) == 0
-    assert {"GET /ctx", "POST /ctx"} <= set(rows)
-    assert "Response time percentiles" in result.stdout + result.stderr  # Locust's own summary
+    assert {"GET /ctx", "POST /ctx", "GET /ctx/dump/list"} <= set(rows)
+    assert "Response time percentiles" in output  # Locust's own summary
+    assert re.search(r"Write audit: \d+ writes acknowledged on \d+ keys; \d+ checked: \d+ verified, 0 lost", output)
 
 
 def test_run_with_host_starts_nothing(locust_command, server, tmp_path):

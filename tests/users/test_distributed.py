@@ -1,0 +1,57 @@
+"""The write audit and paced figures in Locust's own distributed mode: workers audit, the master sums."""
+
+import csv
+import re
+import subprocess
+
+from tests.conftest import PROJECT_ROOT
+
+
+def stats_rows(prefix) -> dict:
+    with open(f"{prefix}_stats.csv", newline="") as handle:
+        return {(row["Type"], row["Name"]): row for row in csv.DictReader(handle)}
+
+
+def test_two_worker_processes_audit_and_the_master_sums_exactly(locust_command, start_server, http, tmp_path):
+    server = start_server("--drop-write-rate", "0.1", "--fault-seed", "9")
+    prefix = tmp_path / "dist"
+    result = subprocess.run(
+        locust_command(
+            "--headless",
+            "--processes",
+            "2",
+            "-u",
+            "6",
+            "-r",
+            "6",
+            "-t",
+            "5s",
+            "--host",
+            server.url,
+            "--tags",
+            "write",
+            "--key-space",
+            "1000000",
+            "--csv",
+            str(prefix),
+        ),
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    output = result.stdout + result.stderr
+    dropped = http.get(f"{server.url}/_faults").json()["dropped_writes"]
+    assert dropped > 0
+    summary = re.search(
+        r"Write audit: (\d+) writes acknowledged on (\d+) keys; (\d+) checked: (\d+) verified, "
+        r"(\d+) lost.*summed over 2 workers",
+        output,
+    )
+    assert summary, output[-4000:]
+    acknowledged, keys, checked, verified, lost = map(int, summary.groups())
+    assert lost == dropped and checked == keys == verified + lost
+    rows = stats_rows(prefix)
+    assert int(rows[("AUDIT", "lost writes")]["Failure Count"]) == dropped
+    assert int(rows[("POST", "POST /ctx")]["Request Count"]) == acknowledged
+    assert result.returncode == 1  # lost writes are failures

@@ -1,0 +1,185 @@
+"""The write audit: when a test stops, read back what this process wrote and say what survived.
+
+Register from the locustfile (an ``init`` listener)::
+
+    events.init.add_listener(audit.register)
+
+Where users run (a local runner or each worker), the audit reads back the keys of the write
+ledger (all of them, or a random sample of ``--audit-sample`` keys; within ``--audit-timeout``)
+with up to 20 reads at a time, named ``GET /ctx (audit)``. Each key whose last acknowledged
+write is gone is a failure in the stats row ``AUDIT lost writes``. Workers send their figures
+to the master, which waits for them (``--audit-timeout`` plus 15 s at most, less for workers
+that are gone) and sums them; the master (or the local process) logs one summary line when
+Locust quits, after its own tables::
+
+    Write audit: 1200 writes acknowledged on 900 keys; 900 checked: 899 verified, 1 lost, ...
+"""
+
+import logging
+import random
+import time
+from dataclasses import asdict, dataclass
+
+import gevent
+from gevent.pool import Pool
+from locust.contrib.fasthttp import FastHttpSession
+from locust.rpc import Message
+from locust.runners import (
+    STATE_INIT,
+    STATE_MISSING,
+    STATE_RUNNING,
+    STATE_SPAWNING,
+    STATE_STOPPED,
+    STATE_STOPPING,
+    MasterRunner,
+    WorkerRunner,
+)
+
+from users.ledger import CHANGED, LOST, VERIFIED, ledger_for
+from users.options import Settings
+
+logger = logging.getLogger(__name__)
+
+MESSAGE = "ctxload_audit"
+CONCURRENT_READS = 20
+WORKER_GRACE = 15  # seconds a master waits for workers' audits beyond --audit-timeout
+
+
+class LostWrite(Exception):
+    """An acknowledged write that the read-back did not find."""
+
+
+@dataclass
+class AuditResult:
+    acknowledged: int = 0
+    keys: int = 0
+    checked: int = 0
+    verified: int = 0
+    lost: int = 0
+    changed_by_others: int = 0
+    unreadable: int = 0
+    unchecked: int = 0
+    processes: int = 0
+
+    def __add__(self, other: "AuditResult") -> "AuditResult":
+        return AuditResult(**{name: value + getattr(other, name) for name, value in asdict(self).items()})
+
+    def summary_line(self) -> str:
+        if not self.acknowledged:
+            return "Write audit: no writes were acknowledged"
+        line = (
+            f"Write audit: {self.acknowledged} writes acknowledged on {self.keys} keys; "
+            f"{self.checked} checked: {self.verified} verified, {self.lost} lost, "
+            f"{self.changed_by_others} changed by others, {self.unreadable} unreadable"
+        )
+        if self.checked + self.unreadable + self.unchecked < self.keys:
+            line += " (a random sample)"
+        if self.unchecked:
+            line += f"; {self.unchecked} not checked before --audit-timeout"
+        if self.processes > 1:
+            line += f"; summed over {self.processes} workers"
+        return line
+
+
+def run_audit(environment, settings: Settings, rng: random.Random | None = None) -> AuditResult:
+    """Read back the ledger's keys (or a sample) and judge each; fire a failure per lost key."""
+    ledger = ledger_for(environment)
+    result = AuditResult(acknowledged=ledger.acknowledged, keys=len(ledger), processes=1)
+    if not len(ledger) or not settings.audit_sample or not environment.host:
+        return result
+    keys = ledger.sample(settings.audit_sample, rng or random.Random())
+    session = FastHttpSession(base_url=environment.host, request_event=environment.events.request, user=None)
+
+    def check(key: str) -> None:
+        with session.get(f"/ctx?key={key}", name="GET /ctx (audit)", catch_response=True) as response:
+            if response.status_code != 200:
+                result.unreadable += 1
+                if response.status_code:
+                    response.failure(f"HTTP {response.status_code}")
+                return
+            try:
+                verdict = ledger.judge(key, response.json()["value"])
+            except (ValueError, KeyError, TypeError):
+                result.unreadable += 1
+                response.failure("unexpected response shape")
+                return
+        result.checked += 1
+        if verdict == VERIFIED:
+            result.verified += 1
+        elif verdict == CHANGED:
+            result.changed_by_others += 1
+        elif verdict == LOST:
+            result.lost += 1
+            environment.events.request.fire(
+                request_type="AUDIT",
+                name="lost writes",
+                response_time=None,
+                response_length=0,
+                exception=LostWrite("acknowledged write not found"),
+                context={},
+            )
+
+    pool = Pool(CONCURRENT_READS)
+    with gevent.Timeout(settings.audit_timeout or None, False):
+        for key in keys:
+            pool.spawn(check, key)
+        pool.join()
+    pool.kill()
+    result.unchecked = len(keys) - result.checked - result.unreadable
+    return result
+
+
+def register(environment, **_kwargs) -> None:
+    """An ``init`` listener: audit at each test stop where users run; sum and report centrally."""
+    runner = environment.runner
+    latest = {"result": AuditResult(), "audited": False, "reported": set()}
+
+    def on_test_start(**_kw):
+        latest.update(result=AuditResult(), audited=False, reported=set())
+
+    def on_test_stop(**_kw):
+        if isinstance(runner, MasterRunner):
+            collect_from_workers()
+            return
+        settings = Settings.from_options(environment.parsed_options)
+        result = run_audit(environment, settings)
+        if isinstance(runner, WorkerRunner):
+            logger.info("%s (this worker)", result.summary_line())
+            runner.send_message(MESSAGE, asdict(result))
+        else:
+            latest.update(result=result, audited=True)
+
+    def on_worker_result(msg, **_kw):
+        latest["result"] = latest["result"] + AuditResult(**msg.data)
+        latest["audited"] = True
+        latest["reported"].add(msg.node_id)
+
+    def collect_from_workers():
+        """Make sure every live worker stops (and so audits), then wait for their figures."""
+        for client in runner.clients.all:
+            if client.state in (STATE_RUNNING, STATE_SPAWNING):
+                runner.server.send_to_client(Message("stop", None, client.id))
+        settings = Settings.from_options(environment.parsed_options)
+        deadline = time.monotonic() + settings.audit_timeout + WORKER_GRACE
+        while time.monotonic() < deadline and any(
+            client.state != STATE_MISSING and client.id not in latest["reported"] for client in runner.clients.all
+        ):
+            gevent.sleep(0.1)
+
+    def on_quitting(**_kw):
+        # Locust settles the exit code before it stops the runner on Ctrl-C or SIGTERM: stop (and
+        # audit) first, so that lost writes count in the exit code.
+        if runner.state not in (STATE_INIT, STATE_STOPPED, STATE_STOPPING):
+            runner.stop()
+
+    def on_quit(**_kw):
+        if latest["audited"]:
+            logger.info(latest["result"].summary_line())
+
+    environment.events.test_start.add_listener(on_test_start)
+    environment.events.test_stop.add_listener(on_test_stop)
+    if isinstance(runner, MasterRunner):
+        runner.register_message(MESSAGE, on_worker_result)
+    if not isinstance(runner, WorkerRunner):
+        environment.events.quitting.add_listener(on_quitting)
+        environment.events.quit.add_listener(on_quit)

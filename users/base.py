@@ -1,0 +1,136 @@
+"""``ContextUser``: what every HTTP traffic shape shares. Subclass it to add a shape.
+
+A subclass gets, after ``on_start``:
+
+* ``self.settings``: the validated ctxload options (``users.options.Settings``);
+* ``self.own_key(n)``: key ``n`` of this user's own namespace, ``<prefix>.<kind>.<worker>.<slot>.<n>``,
+  where ``slot`` is the lowest number free among live users of the class in this process, so
+  keys are reused across user churn instead of growing without bound;
+* ``self.write(key, value)``: ``POST /ctx``, checked, recorded in the write ledger;
+* ``self.read(key)``: ``GET /ctx``, checked; ``self.read_back(key)`` also checks read-after-write;
+* ``self.read_catalog_key()`` / ``self.read_missing_key()``: reads of the shared catalog (see
+  ``users.catalog``) and of keys that do not exist.
+
+A minimal new shape::
+
+    class BurstWriter(ContextUser):
+        kind = "burst"
+
+        @tag("write")
+        @task
+        def burst(self):
+            for n in range(10):
+                self.write(self.own_key(n), self.new_value(self.settings.payload_bytes))
+
+In paced mode (``--pace``) the wait between iterations is replaced by a fixed schedule (see
+``users.pacing``). Traffic is only what the contract documents, with string keys, so it works
+against the production server too.
+"""
+
+import itertools
+import random
+import time
+import weakref
+
+from locust import FastHttpUser, between
+
+from users import catalog, pacing
+from users.checks import json_body
+from users.ledger import ledger_for
+from users.options import Settings
+from users.values import digest, make_value
+
+_sequence = itertools.count(1)
+_slots: "weakref.WeakKeyDictionary[object, dict[str, set[int]]]" = weakref.WeakKeyDictionary()
+
+
+def _take_slot(environment, kind: str) -> int:
+    taken = _slots.setdefault(environment, {}).setdefault(kind, set())
+    slot = next(n for n in itertools.count() if n not in taken)
+    taken.add(slot)
+    return slot
+
+
+def _release_slot(environment, kind: str, slot: int) -> None:
+    _slots.get(environment, {}).get(kind, set()).discard(slot)
+
+
+class ContextUser(FastHttpUser):
+    abstract = True
+    kind = "user"
+    wait_time = between(0.5, 1.5)
+
+    def on_start(self):
+        self.settings = Settings.from_options(self.environment.parsed_options)
+        self.ledger = ledger_for(self.environment)
+        self.rng = random.Random()
+        self.slot = _take_slot(self.environment, self.kind)
+        self.worker = getattr(self.environment.runner, "worker_index", 0)
+        self.last_written: dict[str, str] = {}
+        self.pacer = pacing.Pacer(self.settings.pace) if self.settings.pace else None
+        if self.pacer:
+            self.wait_time = self.pacer.wait
+
+    def on_stop(self):
+        _release_slot(self.environment, self.kind, self.slot)
+
+    def context(self) -> dict:
+        return self.pacer.context() if self.pacer else {}
+
+    def own_key(self, n: int) -> str:
+        return f"{self.settings.key_prefix}.{self.kind}.{self.worker}.{self.slot}.{n}"
+
+    def new_value(self, size: int) -> dict:
+        return make_value(self.ledger.run_tag, next(_sequence), size)
+
+    def write(self, key: str, value, name: str = "POST /ctx") -> bool:
+        """Write ``value``; on an acknowledged write, record it and return True."""
+        body = {"key": key, "value": value, "who": f"{self.settings.key_prefix}.{self.kind}.{self.slot}"}
+        with self.client.post("/ctx", json=body, name=name, catch_response=True) as response:
+            reply = json_body(response, "key", "value", "timestamp")
+            if reply is None:
+                return False
+            if reply["key"] != key:
+                response.failure("acknowledged another key")
+                return False
+        self.ledger.record(key, value, acked_at=time.time())
+        self.last_written[key] = digest(value)
+        return True
+
+    def read(self, key: str, name: str = "GET /ctx", check=None) -> tuple[bool, object]:
+        """Read ``key``; return (ok, value). ``check(value)`` may return a failure message."""
+        with self.client.get(f"/ctx?key={key}", name=name, catch_response=True) as response:
+            reply = json_body(response, "key", "value", "timestamp")
+            if reply is None:
+                return False, None
+            problem = "answered another key" if reply["key"] != key else check and check(reply["value"])
+            if problem:
+                response.failure(problem)
+                return False, None
+            return True, reply["value"]
+
+    def read_catalog_key(self) -> None:
+        """Read a catalog key, writing it first if this process has not yet (see ``users.catalog``)."""
+        index = catalog.pick(self.settings, self.rng)
+        key = catalog.catalog_key(self.settings, index)
+        seeded = catalog.seeded(self.environment)
+        if index in seeded:
+            self.read(key, check=lambda value: "catalog key missing" if value is None else None)
+        elif self.write(key, catalog.catalog_value(index)):
+            seeded.add(index)
+
+    def read_missing_key(self) -> None:
+        key = f"{self.settings.key_prefix}.missing.{self.rng.getrandbits(48):012x}"
+        self.read(key, check=lambda value: None if value is None else "missing key has a value")
+
+    def read_back(self, key: str, name: str = "GET /ctx") -> bool:
+        """Read ``key`` and check it holds what this user last wrote there (read-after-write)."""
+        with self.client.get(f"/ctx?key={key}", name=name, catch_response=True) as response:
+            reply = json_body(response, "key", "value", "timestamp")
+            if reply is None:
+                return False
+            expected = self.last_written.get(key)
+            if expected is not None and (reply["value"] is None or digest(reply["value"]) != expected):
+                response.failure("read-after-write mismatch")
+                return False
+            return True

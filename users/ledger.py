@@ -1,0 +1,84 @@
+"""The write ledger: every acknowledged write of this process, and how to judge a read-back.
+
+One ledger per Locust environment (``ledger_for(environment)``), started afresh at each test
+start (``reset_ledger`` is a ``test_start`` listener). Pure bookkeeping, no I/O::
+
+    ledger.record(key, value, acked_at=time.time())
+    ledger.judge(key, value_read_back)    # "verified" | "lost" | "changed_by_others"
+
+A key is judged by its last acknowledged write: the value read back must be that write. A
+missing value, or an older value of this run, means the write was lost; any other value was
+written by someone else. A lost write that this run overwrote later cannot be seen by any
+read-back, so the audit counts keys, not writes.
+"""
+
+import random
+import secrets
+import weakref
+from dataclasses import dataclass, field
+
+from users.values import digest, written_by
+
+VERIFIED, LOST, CHANGED = "verified", "lost", "changed_by_others"
+
+
+@dataclass
+class LedgerEntry:
+    digest: str
+    acked_at: float
+    writes: int = 1
+
+
+@dataclass
+class WriteLedger:
+    run_tag: str = field(default_factory=lambda: secrets.token_hex(4))
+    acknowledged: int = 0
+    _entries: dict[str, LedgerEntry] = field(default_factory=dict)
+    _keys: list[str] = field(default_factory=list)
+
+    def record(self, key: str, value, acked_at: float) -> None:
+        self.acknowledged += 1
+        entry = self._entries.get(key)
+        if entry is None:
+            self._entries[key] = LedgerEntry(digest(value), acked_at)
+            self._keys.append(key)
+        else:
+            entry.digest, entry.acked_at, entry.writes = digest(value), acked_at, entry.writes + 1
+
+    def expected_digest(self, key: str) -> str | None:
+        entry = self._entries.get(key)
+        return entry.digest if entry else None
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def keys(self) -> list[str]:
+        return list(self._keys)
+
+    def sample(self, count: int, rng: random.Random) -> list[str]:
+        """``count`` keys at random (all of them when there are no more than ``count``)."""
+        return list(self._keys) if count >= len(self._keys) else rng.sample(self._keys, count)
+
+    def random_key(self, rng: random.Random) -> str | None:
+        return rng.choice(self._keys) if self._keys else None
+
+    def judge(self, key: str, value) -> str:
+        if value is not None and digest(value) == self.expected_digest(key):
+            return VERIFIED
+        if value is None or written_by(value, self.run_tag):
+            return LOST
+        return CHANGED
+
+
+_ledgers: "weakref.WeakKeyDictionary[object, WriteLedger]" = weakref.WeakKeyDictionary()
+
+
+def ledger_for(environment) -> WriteLedger:
+    if environment not in _ledgers:
+        _ledgers[environment] = WriteLedger()
+    return _ledgers[environment]
+
+
+def reset_ledger(environment, **_kwargs) -> None:
+    """A ``test_start`` listener: each test starts with an empty ledger and a new run tag."""
+    _ledgers[environment] = WriteLedger()

@@ -1,0 +1,40 @@
+"""``MixedUser``: 80% reads, 20% writes, the classic mix. Tags ``read`` and ``write``.
+
+Writes go to its own keys; reads are split between read-backs of its own keys
+(read-after-write), keys other users of this process wrote (they must exist), and the catalog.
+"""
+
+from locust import tag, task
+
+from users.base import ContextUser
+
+
+class MixedUser(ContextUser):
+    kind = "mixed"
+    weight = 4
+
+    def on_start(self):
+        super().on_start()
+        self.writes = 0
+
+    @tag("write")
+    @task(20)
+    def write_own_key(self):
+        key = self.own_key(self.writes % self.settings.key_space)
+        self.writes += 1
+        self.write(key, self.new_value(self.settings.payload_bytes))
+
+    @tag("read")
+    @task(80)
+    def read_some_key(self):
+        roll = self.rng.random()
+        if roll < 0.4 and self.last_written:
+            self.read_back(self.rng.choice(list(self.last_written)))
+        elif roll < 0.7 and len(self.ledger):
+            self.read(self.ledger.random_key(self.rng), check=_must_exist)
+        else:
+            self.read_catalog_key()
+
+
+def _must_exist(value) -> str | None:
+    return "acknowledged key missing" if value is None else None

@@ -15,6 +15,11 @@ import uvicorn
 from target.app import create_app
 from target.cli import ServerConfig
 
+# uvicorn closes idle connections after 5 s by default. A client that reuses a connection just
+# as the server closes it sees "connection closed" (seen with users that pause 5-15 s between
+# dumps): a failure of the test setup, not of the server. 75 s is nginx's default.
+KEEP_ALIVE_SECONDS = 75
+
 
 def bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -42,6 +47,7 @@ def serve(config: ServerConfig, ready: Callable[[str], None] = lambda url: None)
         server_header=False,
         backlog=4096,
         timeout_graceful_shutdown=2,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
     ready(url_of(sock))
     uvicorn.Server(uvicorn_config).run(sockets=[sock])

@@ -84,7 +84,11 @@ def run_locust():
     def run(user_classes: list, host: str, seconds: float = 3.0, users: int = 5, tags=None, **settings):
         parsed_options = make_options(**settings)
         parsed_options.tags = tags
-        environment = Environment(user_classes=user_classes, host=host, events=Events(), parsed_options=parsed_options)
+        # stop_timeout lets each user finish its task at the end, as --stop-timeout does: no write is
+        # cut off between the server applying it and the user hearing so.
+        environment = Environment(
+            user_classes=user_classes, host=host, events=Events(), parsed_options=parsed_options, stop_timeout=5
+        )
         hooks.register(environment.events)
         runner = environment.create_local_runner()
         environment.events.init.fire(environment=environment, runner=runner, web_ui=None)

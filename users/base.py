@@ -5,7 +5,8 @@ A subclass gets, after ``on_start``:
 * ``self.settings``: the validated ctxload options (``users.options.Settings``);
 * ``self.own_key(n)``: key ``n`` of this user's own namespace, ``<prefix>.<kind>.<worker>.<slot>.<n>``,
   where ``slot`` is the lowest number free among live users of the class in this process, so
-  keys are reused across user churn instead of growing without bound;
+  keys are reused across user churn instead of growing without bound; ``self.next_own_key(count)``
+  cycles through ``count`` of them;
 * ``self.write(key, value)``: ``POST /ctx``, checked, recorded in the write ledger;
 * ``self.read(key)``: ``GET /ctx``, checked; ``self.read_back(key)`` also checks read-after-write;
 * ``self.read_catalog_key()`` / ``self.read_missing_key()``: reads of the shared catalog (see
@@ -19,8 +20,8 @@ A minimal new shape::
         @tag("write")
         @task
         def burst(self):
-            for n in range(10):
-                self.write(self.own_key(n), self.new_value(self.settings.payload_bytes))
+            for _ in range(10):
+                self.write(self.next_own_key(10), self.new_value(self.settings.payload_bytes))
 
 In paced mode (``--pace``) the wait between iterations is replaced by a fixed schedule (see
 ``users.pacing``). Traffic is only what the contract documents, with string keys, so it works
@@ -67,6 +68,7 @@ class ContextUser(FastHttpUser):
         self.slot = _take_slot(self.environment, self.kind)
         self.worker = getattr(self.environment.runner, "worker_index", 0)
         self.last_written: dict[str, str] = {}
+        self.writes = 0
         self.pacer = pacing.Pacer(self.settings.pace) if self.settings.pace else None
         if self.pacer:
             self.wait_time = self.pacer.wait
@@ -79,6 +81,12 @@ class ContextUser(FastHttpUser):
 
     def own_key(self, n: int) -> str:
         return f"{self.settings.key_prefix}.{self.kind}.{self.worker}.{self.slot}.{n}"
+
+    def next_own_key(self, key_count: int) -> str:
+        """The next of ``key_count`` own keys, round-robin (a new key each time until they wrap)."""
+        key = self.own_key(self.writes % key_count)
+        self.writes += 1
+        return key
 
     def new_value(self, size: int) -> dict:
         return make_value(self.ledger.run_tag, next(_sequence), size)

@@ -1,6 +1,6 @@
 """``DumpUser``: dumps in every format, lists the dumps, downloads its own and parses it. Tag ``dump``.
 
-It seeds three keys of its own, then each iteration asks for one dump, cycling through
+It seeds three keys of its own, then every 5-15 s asks for one dump, cycling through
 ``--dump-formats`` with ``include_history`` alternating from one cycle to the next, and checks:
 
 * ``POST /ctx/dump [<format>]``: the dump was made under the name it asked for;
@@ -19,7 +19,7 @@ import itertools
 import json
 import weakref
 
-from locust import tag, task
+from locust import between, tag, task
 
 from users.base import ContextUser
 from users.checks import json_body
@@ -60,6 +60,7 @@ def parse_problem(fmt: str, text: str, expected_key: str) -> str | None:
 class DumpUser(ContextUser):
     kind = "dumper"
     weight = 1
+    wait_time = between(5, 15)  # a dump is an occasional operator action, and costs the server a whole context
 
     def on_start(self):
         super().on_start()

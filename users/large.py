@@ -18,10 +18,6 @@ class LargePayloadUser(ContextUser):
     kind = "large"
     weight = 1
 
-    def on_start(self):
-        super().on_start()
-        self.writes = 0
-
     def _size(self) -> int:
         low, high = math.log(self.settings.large_min_bytes), math.log(self.settings.large_max_bytes)
         return round(math.exp(self.rng.uniform(low, high)))
@@ -29,7 +25,6 @@ class LargePayloadUser(ContextUser):
     @tag("large")
     @task
     def write_and_read_back(self):
-        key = self.own_key(self.writes % KEYS)
-        self.writes += 1
+        key = self.next_own_key(KEYS)
         if self.write(key, self.new_value(self._size())):
             self.read_back(key)

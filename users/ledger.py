@@ -6,10 +6,11 @@ start (``reset_ledger`` is a ``test_start`` listener). Pure bookkeeping, no I/O:
     ledger.record(key, value, acked_at=time.time())
     ledger.judge(key, value_read_back)    # "verified" | "lost" | "changed_by_others"
 
-A key is judged by its last acknowledged write: the value read back must be that write. A
-missing value, or an older value of this run, means the write was lost; any other value was
-written by someone else. A lost write that this run overwrote later cannot be seen by any
-read-back, so the audit counts keys, not writes.
+A key is judged by its last acknowledged write: the value read back must be that write, or a
+later write of this run whose acknowledgement never arrived (a request cut off when the test
+stopped). A missing value, or an older value of this run, means the write was lost; any other
+value was written by someone else. A lost write that this run overwrote later cannot be seen
+by any read-back, so the audit counts keys, not writes.
 """
 
 import random
@@ -26,7 +27,13 @@ VERIFIED, LOST, CHANGED = "verified", "lost", "changed_by_others"
 class LedgerEntry:
     digest: str
     acked_at: float
+    seq: int | None = None
     writes: int = 1
+
+
+def _seq(value) -> int | None:
+    seq = value.get("seq") if isinstance(value, dict) else None
+    return seq if isinstance(seq, int) else None
 
 
 @dataclass
@@ -40,10 +47,11 @@ class WriteLedger:
         self.acknowledged += 1
         entry = self._entries.get(key)
         if entry is None:
-            self._entries[key] = LedgerEntry(digest(value), acked_at)
+            self._entries[key] = LedgerEntry(digest(value), acked_at, _seq(value))
             self._keys.append(key)
         else:
-            entry.digest, entry.acked_at, entry.writes = digest(value), acked_at, entry.writes + 1
+            entry.digest, entry.acked_at, entry.seq = digest(value), acked_at, _seq(value)
+            entry.writes += 1
 
     def expected_digest(self, key: str) -> str | None:
         entry = self._entries.get(key)
@@ -63,11 +71,13 @@ class WriteLedger:
         return rng.choice(self._keys) if self._keys else None
 
     def judge(self, key: str, value) -> str:
-        if value is not None and digest(value) == self.expected_digest(key):
+        entry = self._entries.get(key)
+        if value is not None and entry is not None and digest(value) == entry.digest:
             return VERIFIED
-        if value is None or written_by(value, self.run_tag):
-            return LOST
-        return CHANGED
+        if written_by(value, self.run_tag):
+            later = entry is not None and entry.seq is not None and (_seq(value) or -1) > entry.seq
+            return VERIFIED if later else LOST
+        return LOST if value is None else CHANGED
 
 
 _ledgers: "weakref.WeakKeyDictionary[object, WriteLedger]" = weakref.WeakKeyDictionary()

@@ -13,13 +13,7 @@ class ContextWriter(ContextUser):
     kind = "writer"
     weight = 2
 
-    def on_start(self):
-        super().on_start()
-        self.writes = 0
-
     @tag("write")
     @task
     def write_own_key(self):
-        key = self.own_key(self.writes % self.settings.key_space)
-        self.writes += 1
-        self.write(key, self.new_value(self.settings.payload_bytes))
+        self.write(self.next_own_key(self.settings.key_space), self.new_value(self.settings.payload_bytes))

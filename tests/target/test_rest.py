@@ -1,5 +1,6 @@
 """REST conformance of the reference server against shared/context-server-api.md, over real HTTP."""
 
+import time
 from http.client import HTTPConnection
 
 import pytest
@@ -248,3 +249,19 @@ def test_who_is_echoed_exactly(http, server, key, who):
 
 def test_null_who_gets_the_default(http, server, key):
     assert post(http, server, {"key": key, "value": 1, "who": None}).json()["who"] == "api_client"
+
+
+def test_idle_keep_alive_connection_survives_a_pause(server, key):
+    """Users pause between tasks; the server must not close their idle connection under them."""
+    host, port = server.url.removeprefix("http://").split(":")
+    connection = HTTPConnection(host, int(port), timeout=5)
+    try:
+        connection.request("GET", f"/ctx?key={key}")
+        connection.getresponse().read()
+        first_socket = connection.sock
+        time.sleep(6)  # longer than uvicorn's default 5 s idle timeout
+        connection.request("GET", f"/ctx?key={key}")
+        assert connection.getresponse().status == 200
+        assert connection.sock is first_socket
+    finally:
+        connection.close()

@@ -27,6 +27,8 @@ def test_judging_a_read_back():
     assert ledger.judge("k", None) == LOST
     assert ledger.judge("k", older) == LOST  # an older write of this run: the last was lost
     assert ledger.judge("k", {"someone": "else"}) == CHANGED
+    cut_off = make_value(ledger.run_tag, 3, 64)  # sent, applied, but the stop cut off its ack
+    assert ledger.judge("k", cut_off) == VERIFIED
     assert ledger.acknowledged == 2 and len(ledger) == 1
 
 

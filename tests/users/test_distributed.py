@@ -32,6 +32,8 @@ def test_two_worker_processes_audit_and_the_master_sums_exactly(locust_command, 
             "write",
             "--key-space",
             "1000000",
+            "--stop-timeout",  # users finish their last write: none is cut off unacknowledged
+            "5",
             "--csv",
             str(prefix),
         ),

@@ -38,7 +38,7 @@ def test_headless_run_without_host_runs_every_http_user_against_the_embedded_ser
     rows = read_stats(prefix)
     assert int(rows["Aggregated"]["Request Count"]) > 0
     assert int(rows["Aggregated"]["Failure Count"]) == 0
-    assert {"GET /ctx", "POST /ctx", "GET /ctx/dump/list"} <= set(rows)
+    assert {"GET /ctx", "POST /ctx", "GET /ctx/dump/list", "GET /ctx (audit)"} <= set(rows)
     assert "Response time percentiles" in output  # Locust's own summary
     assert re.search(r"Write audit: \d+ writes acknowledged on \d+ keys; \d+ checked: \d+ verified, 0 lost", output)
 

@@ -34,6 +34,7 @@ from locust.runners import (
     MasterRunner,
     WorkerRunner,
 )
+from locust.stats import CSV_STATS_INTERVAL_SEC
 
 from users.ledger import CHANGED, LOST, VERIFIED, ledger_for
 from users.options import Settings
@@ -145,9 +146,13 @@ def register(environment, **_kwargs) -> None:
         result = run_audit(environment, settings)
         if isinstance(runner, WorkerRunner):
             logger.info("%s (this worker)", result.summary_line())
+            # Locust sends a stopped worker's stats only every few seconds: send the audit's rows
+            # now, ahead of the figures, so the master has them when it ends the run.
+            runner._send_stats()
             runner.send_message(MESSAGE, asdict(result))
         else:
             latest.update(result=result, audited=True)
+            let_csv_writer_catch_up()
 
     def on_worker_result(msg, **_kw):
         latest["result"] = latest["result"] + AuditResult(**msg.data)
@@ -155,22 +160,37 @@ def register(environment, **_kwargs) -> None:
         latest["reported"].add(msg.node_id)
 
     def collect_from_workers():
-        """Make sure every live worker stops (and so audits), then wait for their figures."""
-        for client in runner.clients.all:
-            if client.state in (STATE_RUNNING, STATE_SPAWNING):
-                runner.server.send_to_client(Message("stop", None, client.id))
-        settings = Settings.from_options(environment.parsed_options)
-        deadline = time.monotonic() + settings.audit_timeout + WORKER_GRACE
-        while time.monotonic() < deadline and any(
-            client.state != STATE_MISSING and client.id not in latest["reported"] for client in runner.clients.all
-        ):
+        """Wait for every live worker's audit; first stop the workers still running (on quit).
+
+        Locust's ``quit`` fires ``test_stop`` before it tells the workers anything, and gives their
+        last messages half a second: stop them here, so they audit while the master listens.
+        Locust forgets a worker that reports it stopped, so those are also sent their ``quit``.
+        """
+        stopped_here = [client.id for client in runner.clients.all if client.state in (STATE_RUNNING, STATE_SPAWNING)]
+        for client_id in stopped_here:
+            runner.server.send_to_client(Message("stop", None, client_id))
+        expected = {client.id for client in runner.clients.all if client.state != STATE_MISSING}
+        deadline = time.monotonic() + Settings.from_options(environment.parsed_options).audit_timeout + WORKER_GRACE
+        while time.monotonic() < deadline:
+            live = {client.id for client in runner.clients.all if client.state != STATE_MISSING}
+            if not (expected - latest["reported"]) & live:
+                break
             gevent.sleep(0.1)
+        for client_id in stopped_here:
+            runner.server.send_to_client(Message("quit", None, client_id))
+        let_csv_writer_catch_up()
+
+    def let_csv_writer_catch_up():
+        """Locust's CSV writer runs once a second and not at exit: give it one turn with the audit rows."""
+        if getattr(environment.parsed_options, "csv_prefix", None):
+            gevent.sleep(CSV_STATS_INTERVAL_SEC + 0.1)
 
     def on_quitting(**_kw):
         # Locust settles the exit code before it stops the runner on Ctrl-C or SIGTERM: stop (and
-        # audit) first, so that lost writes count in the exit code.
+        # audit) first, so that lost writes count in the exit code. A master quits, so that its
+        # workers are stopped and audited by collect_from_workers, then told to quit.
         if runner.state not in (STATE_INIT, STATE_STOPPED, STATE_STOPPING):
-            runner.stop()
+            runner.quit() if isinstance(runner, MasterRunner) else runner.stop()
 
     def on_quit(**_kw):
         if latest["audited"]:

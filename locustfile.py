@@ -15,9 +15,18 @@ from users.dumper import DumpUser
 from users.large import LargePayloadUser
 from users.mixed import MixedUser
 from users.reader import ContextReader
+from users.socketio_users import SocketIOSubscriber, SocketIOWriter
 from users.writer import ContextWriter
 
-__all__ = ["ContextReader", "ContextWriter", "MixedUser", "DumpUser", "LargePayloadUser"]
+__all__ = [
+    "ContextReader",
+    "ContextWriter",
+    "MixedUser",
+    "DumpUser",
+    "LargePayloadUser",
+    "SocketIOSubscriber",
+    "SocketIOWriter",
+]
 
 hooks.register(events)  # first: options are checked before anything starts
 events.init.add_listener(embedded.start_when_no_host)

@@ -37,7 +37,7 @@ class FaultMiddleware:
 def create_app(config: ServerConfig):
     faults = FaultInjector(config.faults)
     service = ContextService(ContextStore(config.history_limit), faults, config.dump_dir)
-    sio, broadcaster = create_socketio(service)
+    sio, broadcaster = create_socketio(service, config.client_stats_interval, config.ping_interval, config.ping_timeout)
     rest = create_rest_app(service, broadcaster, config.max_body)
     settings = config.faults
     if settings.error_rate or settings.latency.mean_ms or settings.latency.jitter_ms:

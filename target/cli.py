@@ -21,6 +21,9 @@ class ServerConfig:
     dump_dir: Path = Path("context_dumps")
     history_limit: int = 100_000
     max_body: int = 1_048_576
+    client_stats_interval: float = 0.5
+    ping_interval: float = 25.0
+    ping_timeout: float = 20.0
     log_level: str = "warning"
     faults: FaultSettings = field(default_factory=FaultSettings)
 
@@ -53,6 +56,16 @@ def _bounded_int(low: int, high: int):
     return parse
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if not 0 <= value <= 3600:
+        raise argparse.ArgumentTypeError(f"expected 0..3600 seconds, got {text!r}")
+    return value
+
+
 def _latency(text: str) -> LatencySpec:
     try:
         return LatencySpec.parse(text)
@@ -83,6 +96,27 @@ def build_parser() -> argparse.ArgumentParser:
         type=_bounded_int(1, 2**31),
         default=1_048_576,
         help="largest request body in bytes; larger gets 413 (default 1048576, 1 MiB)",
+    )
+    parser.add_argument(
+        "--client-stats-interval",
+        type=_seconds,
+        default=0.5,
+        metavar="SECONDS",
+        help="send client_stats at most this often, with the latest count; 0 sends one per change (default 0.5)",
+    )
+    parser.add_argument(
+        "--ping-interval",
+        type=_seconds,
+        default=25.0,
+        metavar="SECONDS",
+        help="Engine.IO ping interval (default 25, as production)",
+    )
+    parser.add_argument(
+        "--ping-timeout",
+        type=_seconds,
+        default=20.0,
+        metavar="SECONDS",
+        help="Engine.IO ping timeout (default 20, as production)",
     )
     parser.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
     faults = parser.add_argument_group("fault injection (testing aids, off by default)")
@@ -124,6 +158,9 @@ def parse_config(argv: list[str] | None = None) -> ServerConfig:
         dump_dir=args.dump_dir,
         history_limit=args.history_limit,
         max_body=args.max_body,
+        client_stats_interval=args.client_stats_interval,
+        ping_interval=args.ping_interval,
+        ping_timeout=args.ping_timeout,
         log_level=args.log_level,
         faults=FaultSettings(
             latency=args.inject_latency_ms,

@@ -28,32 +28,17 @@ In paced mode (``--pace``) the wait between iterations is replaced by a fixed sc
 against the production server too.
 """
 
-import itertools
 import random
-import time
-import weakref
 
 from locust import FastHttpUser, between
 
 from users import catalog, pacing
 from users.checks import json_body
+from users.delivery import expect_push
 from users.ledger import ledger_for
 from users.options import Settings
-from users.values import digest, make_value
-
-_sequence = itertools.count(1)
-_slots: "weakref.WeakKeyDictionary[object, dict[str, set[int]]]" = weakref.WeakKeyDictionary()
-
-
-def _take_slot(environment, kind: str) -> int:
-    taken = _slots.setdefault(environment, {}).setdefault(kind, set())
-    slot = next(n for n in itertools.count() if n not in taken)
-    taken.add(slot)
-    return slot
-
-
-def _release_slot(environment, kind: str, slot: int) -> None:
-    _slots.get(environment, {}).get(kind, set()).discard(slot)
+from users.slots import release_slot, take_slot
+from users.values import digest, make_value, next_seq
 
 
 class ContextUser(FastHttpUser):
@@ -65,7 +50,7 @@ class ContextUser(FastHttpUser):
         self.settings = Settings.from_options(self.environment.parsed_options)
         self.ledger = ledger_for(self.environment)
         self.rng = random.Random()
-        self.slot = _take_slot(self.environment, self.kind)
+        self.slot = take_slot(self.environment, self.kind)
         self.worker = getattr(self.environment.runner, "worker_index", 0)
         self.last_written: dict[str, str] = {}
         self.writes = 0
@@ -74,7 +59,7 @@ class ContextUser(FastHttpUser):
             self.wait_time = self.pacer.wait
 
     def on_stop(self):
-        _release_slot(self.environment, self.kind, self.slot)
+        release_slot(self.environment, self.kind, self.slot)
 
     def context(self) -> dict:
         return self.pacer.context() if self.pacer else {}
@@ -89,7 +74,7 @@ class ContextUser(FastHttpUser):
         return key
 
     def new_value(self, size: int) -> dict:
-        return make_value(self.ledger.run_tag, next(_sequence), size)
+        return make_value(self.ledger.run_tag, next_seq(), size)
 
     def write(self, key: str, value, name: str = "POST /ctx") -> bool:
         """Write ``value``; on an acknowledged write, record it and return True."""
@@ -101,7 +86,10 @@ class ContextUser(FastHttpUser):
             if reply["key"] != key:
                 response.failure("acknowledged another key")
                 return False
-        self.ledger.record(key, value, acked_at=time.time())
+            # When the acknowledgement arrived (not when it was parsed): pushes are timed from it.
+            acked_at = response.request_meta["start_time"] + response.request_meta["response_time"] / 1000
+        self.ledger.record(key, value, acked_at=acked_at)
+        expect_push(self.environment, key, value, acked_at)
         self.last_written[key] = digest(value)
         return True
 

@@ -114,6 +114,8 @@ class Settings:
     spike_at: float = 30.0
     spike_length: float = 30.0
     summary_every: float = 60.0
+    push_deadline: float = 5.0
+    ws_timeout: float = 10.0
 
     @property
     def formats(self) -> tuple[str, ...]:
@@ -158,6 +160,8 @@ _PARSERS = {
     "spike_at": seconds,
     "spike_length": seconds,
     "summary_every": seconds,
+    "push_deadline": seconds,
+    "ws_timeout": seconds,
 }
 
 _HELP = {
@@ -181,6 +185,8 @@ _HELP = {
     "spike_at": "spike shape: when the spike starts",
     "spike_length": "spike shape: how long the spike lasts",
     "summary_every": "soak shape: interval of the one-line progress summary in the log",
+    "push_deadline": "time a subscribed session has to receive a write's context_updated before it counts as lost",
+    "ws_timeout": "time a Socket.IO session waits for a connect, a reply or a confirmation",
 }
 
 

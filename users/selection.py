@@ -12,6 +12,7 @@ from the master.
 """
 
 import logging
+import sys
 
 from locust.runners import WorkerRunner
 from locust.user.task import filter_tasks_by_tags
@@ -36,8 +37,11 @@ def drop_users_without_tasks(environment, **_kwargs) -> None:
     if not dropped:
         return
     if not keep:
-        logger.error("No user has tasks left after tag filtering")
-        return
+        tags_text = " ".join(tags or []) or "-"
+        sys.stderr.write(
+            f"locust: error: no user has a task tagged {tags_text!r} (tags: read, write, dump, large, ws)\n"
+        )
+        sys.exit(2)
     logger.info("Not running users with no tasks left after tag filtering: %s", ", ".join(dropped))
     environment.user_classes[:] = keep
     if environment.available_user_classes:

@@ -9,7 +9,15 @@ tell a stale value of ours (a lost write) from a value someone else wrote::
 """
 
 import hashlib
+import itertools
 import json
+
+_sequence = itertools.count(1)
+
+
+def next_seq() -> int:
+    """A number larger than any before it in this process: orders this process's writes."""
+    return next(_sequence)
 
 
 def canonical(value) -> bytes:

@@ -3,10 +3,11 @@
 import argparse
 import sys
 
-from benchmarks import target_throughput
+from benchmarks import target_throughput, ws_sessions
 
 BENCHMARKS = {
     "target": target_throughput,
+    "ws-sessions": ws_sessions,
 }
 
 

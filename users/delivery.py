@@ -73,7 +73,7 @@ def report_lost(environment, count: int) -> None:
         )
 
 
-def summary_line(counts: PushCounts, unsettled: int, stats_entry) -> str:
+def summary_line(counts: PushCounts, unsettled: int, stats_entry, workers: int = 0) -> str:
     line = (
         f"Push delivery: {counts.expected} expected, {counts.delivered} delivered, {counts.lost} lost, "
         f"{counts.duplicated} duplicated, {counts.out_of_order} out of order"
@@ -83,12 +83,14 @@ def summary_line(counts: PushCounts, unsettled: int, stats_entry) -> str:
     if stats_entry is not None and stats_entry.num_requests - stats_entry.num_failures > 0:
         p50, p95, p99 = (stats_entry.get_response_time_percentile(p) for p in (0.5, 0.95, 0.99))
         line += f"; push latency p50 {p50} ms, p95 {p95} ms, p99 {p99} ms"
+    if workers > 1:
+        line += f"; summed over {workers} workers"
     return line
 
 
 def register(environment, **_kwargs) -> None:
     runner = environment.runner
-    state = {"counts": PushCounts(), "unsettled": 0, "sweeper": None, "any": False}
+    state = {"counts": PushCounts(), "unsettled": 0, "sweeper": None, "any": False, "workers": 0}
 
     def sweep():
         while True:
@@ -96,7 +98,7 @@ def register(environment, **_kwargs) -> None:
             report_lost(environment, push_ledger_for(environment).expire(time.time()))
 
     def on_test_start(**_kw):
-        state.update(counts=PushCounts(), unsettled=0, any=False)
+        state.update(counts=PushCounts(), unsettled=0, any=False, workers=0)
         _ledgers[environment] = PushLedger(Settings.from_options(environment.parsed_options).push_deadline)
         if not isinstance(runner, MasterRunner):
             state["sweeper"] = gevent.spawn(sweep)
@@ -117,12 +119,13 @@ def register(environment, **_kwargs) -> None:
     def on_worker_counts(msg, **_kw):
         state["counts"] = state["counts"] + PushCounts(**msg.data["counts"])
         state["unsettled"] += msg.data["unsettled"]
+        state["workers"] += 1
         state["any"] = state["any"] or state["counts"].expected > 0
 
     def on_quit(**_kw):
         if state["any"]:
             entry = environment.stats.entries.get((ROW[1], ROW[0]))
-            logger.info(summary_line(state["counts"], state["unsettled"], entry))
+            logger.info(summary_line(state["counts"], state["unsettled"], entry, state["workers"]))
 
     environment.events.test_start.add_listener(on_test_start)
     environment.events.test_stop.add_listener(on_test_stop)

@@ -39,10 +39,7 @@ class SocketIOUser(User):
             name=f"{self.settings.key_prefix}.{self.kind}.{self.worker}.{self.slot}",
             reply_timeout=self.settings.ws_timeout,
         )
-        if self.session.connect():
-            self.session.register()
-        else:
-            self.session.start_reconnecting()
+        self.session.open()
 
     def on_stop(self):
         self.session.close()

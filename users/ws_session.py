@@ -26,8 +26,7 @@ is a failure in ``WS connect``: a session never dies silently.
 Usage (from a User, see ``users.socketio_users``)::
 
     session = SocketIOSession(environment, host, index, push_ledger_for(environment), name="u1")
-    session.connect()
-    session.register()
+    session.open()                       # connect + register, or keep trying in the background
     session.context_set("k", {"n": 1})
     session.close()
 """
@@ -74,6 +73,7 @@ class SocketIOSession:
         self._reader: gevent.Greenlet | None = None
         self._reconnector: gevent.Greenlet | None = None
         self._closing = False
+        self._wants_registration = False
         self._registered: AsyncResult | None = None
         self._sets: deque[AsyncResult] = deque()
 
@@ -130,6 +130,14 @@ class SocketIOSession:
         self._reader = gevent.spawn(self._read, ws)
         return True
 
+    def open(self) -> None:
+        """Connect and register; if the server can't be reached, keep trying in the background."""
+        self._wants_registration = True
+        if self.connect():
+            self.register()
+        else:
+            self.start_reconnecting()
+
     def start_reconnecting(self) -> None:
         """Keep trying to connect in the background (after a failed first connect)."""
         if self._reconnector is None or self._reconnector.dead:
@@ -171,7 +179,7 @@ class SocketIOSession:
             gevent.sleep(delay * random.uniform(0.8, 1.2))
             if self.connect():
                 self._fire("WS reconnect", lost_at)
-                if self._registered is not None:
+                if self._wants_registration:
                     self.register()
                 return
             delay = min(delay * 2, BACKOFF_MAX)

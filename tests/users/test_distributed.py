@@ -57,3 +57,40 @@ def test_two_worker_processes_audit_and_the_master_sums_exactly(locust_command, 
     assert int(rows[("AUDIT", "lost writes")]["Failure Count"]) == dropped
     assert int(rows[("POST", "POST /ctx")]["Request Count"]) == acknowledged
     assert result.returncode == 1  # lost writes are failures
+
+
+def test_push_delivery_is_summed_on_the_master(locust_command, server, tmp_path):
+    result = subprocess.run(
+        locust_command(
+            "--headless",
+            "--processes",
+            "2",
+            "-u",
+            "8",
+            "-r",
+            "8",
+            "-t",
+            "5s",
+            "--host",
+            server.url,
+            "--tags",
+            "write",
+            "ws",
+            "--stop-timeout",
+            "5",
+        ),
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    output = result.stdout + result.stderr
+    summary = re.search(
+        r"Push delivery: (\d+) expected, (\d+) delivered, (\d+) lost, \d+ duplicated, \d+ out of order"
+        r"(?: \((\d+) unsettled when the test stopped\))?.*summed over 2 workers",
+        output,
+    )
+    assert summary, output[-4000:]
+    expected, delivered, lost, unsettled = (int(group or 0) for group in summary.groups())
+    assert expected > 0 and lost == 0 and delivered + unsettled == expected
+    assert result.returncode == 0, output[-3000:]

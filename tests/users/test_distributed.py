@@ -7,6 +7,27 @@ import subprocess
 from tests.conftest import PROJECT_ROOT
 
 
+def run_two_workers(locust_command, host: str, users: int, *options: str) -> subprocess.CompletedProcess:
+    """A 5 s headless run with ``--processes 2``; users finish their task at the end (--stop-timeout)."""
+    command = locust_command(
+        "--headless",
+        "--processes",
+        "2",
+        "-u",
+        str(users),
+        "-r",
+        str(users),
+        "-t",
+        "5s",
+        "--host",
+        host,
+        "--stop-timeout",
+        "5",
+        *options,
+    )
+    return subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+
+
 def stats_rows(prefix) -> dict:
     with open(f"{prefix}_stats.csv", newline="") as handle:
         return {(row["Type"], row["Name"]): row for row in csv.DictReader(handle)}
@@ -15,32 +36,8 @@ def stats_rows(prefix) -> dict:
 def test_two_worker_processes_audit_and_the_master_sums_exactly(locust_command, start_server, http, tmp_path):
     server = start_server("--drop-write-rate", "0.1", "--fault-seed", "9")
     prefix = tmp_path / "dist"
-    result = subprocess.run(
-        locust_command(
-            "--headless",
-            "--processes",
-            "2",
-            "-u",
-            "6",
-            "-r",
-            "6",
-            "-t",
-            "5s",
-            "--host",
-            server.url,
-            "--tags",
-            "write",
-            "--key-space",
-            "1000000",
-            "--stop-timeout",  # users finish their last write: none is cut off unacknowledged
-            "5",
-            "--csv",
-            str(prefix),
-        ),
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    result = run_two_workers(
+        locust_command, server.url, 6, "--tags", "write", "--key-space", "1000000", "--csv", str(prefix)
     )
     output = result.stdout + result.stderr
     dropped = http.get(f"{server.url}/_faults").json()["dropped_writes"]
@@ -60,30 +57,7 @@ def test_two_worker_processes_audit_and_the_master_sums_exactly(locust_command, 
 
 
 def test_push_delivery_is_summed_on_the_master(locust_command, server, tmp_path):
-    result = subprocess.run(
-        locust_command(
-            "--headless",
-            "--processes",
-            "2",
-            "-u",
-            "8",
-            "-r",
-            "8",
-            "-t",
-            "5s",
-            "--host",
-            server.url,
-            "--tags",
-            "write",
-            "ws",
-            "--stop-timeout",
-            "5",
-        ),
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_two_workers(locust_command, server.url, 8, "--tags", "write", "ws")
     output = result.stdout + result.stderr
     summary = re.search(
         r"Push delivery: (\d+) expected, (\d+) delivered, (\d+) lost, \d+ duplicated, \d+ out of order"

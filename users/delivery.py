@@ -44,9 +44,11 @@ def push_ledger_for(environment) -> PushLedger:
     return _ledgers[environment]
 
 
-def expect_push(environment, key: str, value, acked_at: float, sender: int | None = None) -> None:
+def expect_push(
+    environment, key: str, value, acked_at: float, sender: int | None = None, sent_at: float | None = None
+) -> None:
     """Note an acknowledged write of this process; report pushes of it that arrived first."""
-    for latency in push_ledger_for(environment).expect(key, value, acked_at, sender):
+    for latency in push_ledger_for(environment).expect(key, value, acked_at, sender, sent_at):
         report_delivered(environment, latency, size=0)
 
 
@@ -110,6 +112,7 @@ def register(environment, **_kwargs) -> None:
             state["sweeper"].kill(block=False)
         ledger = push_ledger_for(environment)
         report_lost(environment, ledger.expire(time.time()))
+        ledger.settle_early()
         unsettled = ledger.pending_pushes()
         if isinstance(runner, WorkerRunner):
             runner.send_message(MESSAGE, {"counts": asdict(ledger.counts), "unsettled": unsettled})

@@ -18,6 +18,7 @@ Users call ``Settings.from_options(self.environment.parsed_options)``; with no p
 import argparse
 import logging
 import math
+import re
 import sys
 from dataclasses import dataclass, fields
 
@@ -85,8 +86,24 @@ def shape_name(text) -> str:
 
 def key_prefix(text) -> str:
     value = str(text).strip()
-    if not value or any(ch in value for ch in "&?#= /") or not value.isprintable():
-        raise argparse.ArgumentTypeError(f"expected a non-empty key prefix without spaces or &?#=/, got {text!r}")
+    if not re.fullmatch(r"[A-Za-z0-9._-]+", value):
+        raise argparse.ArgumentTypeError(f"expected letters, digits, '.', '_' or '-', got {text!r}")
+    return value
+
+
+def positive_seconds(text) -> float:
+    value = seconds(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a duration above 0, got {text!r}")
+    return value
+
+
+def audit_seconds(text) -> float:
+    # A worker audits inside Locust's message loop, which must hear the master's heartbeat
+    # within 60 s, or the worker quits: keep the audit well inside that.
+    value = seconds(text)
+    if value > 50:
+        raise argparse.ArgumentTypeError(f"expected at most 50 seconds, got {text!r}")
     return value
 
 
@@ -104,7 +121,7 @@ class Settings:
     dump_formats: str = ",".join(DUMP_FORMATS)
     dump_keep: int = 8
     audit_sample: int = 10_000
-    audit_timeout: float = 60.0
+    audit_timeout: float = 30.0
     pace: float = 0.0
     shape: str = "none"
     ramp_time: float = 60.0
@@ -144,13 +161,13 @@ _PARSERS = {
     "key_space": whole_number(1, 10_000_000),
     "hot_share": fraction,
     "missing_share": fraction,
-    "payload_bytes": whole_number(16, 100_000_000),
+    "payload_bytes": whole_number(16, 1_000_000),  # SocketIOWriter sends it too: Socket.IO's limit
     "large_min_bytes": whole_number(16, 100_000_000),
     "large_max_bytes": whole_number(16, 100_000_000),
     "dump_formats": dump_formats,
     "dump_keep": whole_number(1, 1000),
     "audit_sample": whole_number(0, 10_000_000),
-    "audit_timeout": seconds,
+    "audit_timeout": audit_seconds,
     "pace": seconds,
     "shape": shape_name,
     "ramp_time": seconds,
@@ -160,8 +177,8 @@ _PARSERS = {
     "spike_at": seconds,
     "spike_length": seconds,
     "summary_every": seconds,
-    "push_deadline": seconds,
-    "ws_timeout": seconds,
+    "push_deadline": positive_seconds,
+    "ws_timeout": positive_seconds,
 }
 
 _HELP = {
@@ -175,7 +192,7 @@ _HELP = {
     "dump_formats": "formats DumpUser asks for, comma-separated (json,csv,txt,pretty)",
     "dump_keep": "dump filenames each process rotates through per format (bounds the files it leaves)",
     "audit_sample": "most keys the write audit reads back at the end (a random sample beyond); 0 turns it off",
-    "audit_timeout": "time limit of the write audit at the end (seconds or 30s, 2m)",
+    "audit_timeout": "time limit of the write audit at the end, at most 50 s (a worker must answer heartbeats)",
     "pace": "paced (open-model) mode: each user starts an iteration every this many seconds; 0 is off",
     "shape": "load shape: none (use -u/-r), ramp, step, spike or soak",
     "ramp_time": "ramp shape: time to reach -u users",

@@ -77,4 +77,6 @@ class SocketIOWriter(SocketIOUser):
         if self.session.context_set(key, value) is not None:
             acked_at = self.session.last_confirmed_at
             self.ledger.record(key, value, acked_at=acked_at)
-            expect_push(self.environment, key, value, acked_at, sender=self.session_index)
+            expect_push(
+                self.environment, key, value, acked_at, sender=self.session_index, sent_at=self.session.last_sent_at
+            )

@@ -69,13 +69,14 @@ class SocketIOSession:
         self.reply_timeout = reply_timeout
         self.sid: str | None = None
         self.last_confirmed_at = 0.0  # wall-clock receipt of the latest context_set_confirmed
+        self.last_sent_at = 0.0  # wall-clock time the latest context_set was sent
         self._ws: websocket.WebSocket | None = None
         self._reader: gevent.Greenlet | None = None
         self._reconnector: gevent.Greenlet | None = None
         self._closing = False
         self._wants_registration = False
         self._registered: AsyncResult | None = None
-        self._sets: deque[AsyncResult] = deque()
+        self._sets: deque[tuple[str, AsyncResult]] = deque()  # (key, waiter), in the order sent
 
     # -- reporting -------------------------------------------------------------------------
     def _fire(self, name: str, started: float | None, length: int = 0, exception: Exception | None = None):
@@ -126,7 +127,7 @@ class SocketIOSession:
             return False
         self._fire("WS connect", started)
         ws.settimeout(silence_limit)
-        self.push_ledger.subscribe(self.index)
+        self.push_ledger.subscribe(self.index, at=time.time())
         self._reader = gevent.spawn(self._read, ws)
         return True
 
@@ -158,7 +159,7 @@ class SocketIOSession:
                 self._ws.close(timeout=0.5)
             self._ws = None
         while self._sets:
-            self._sets.popleft().set_exception(SessionError("session dropped"))
+            self._sets.popleft()[1].set_exception(SessionError("session dropped"))
         if self._registered is not None and not self._registered.ready():
             self._registered.set_exception(SessionError("session dropped"))
 
@@ -177,12 +178,13 @@ class SocketIOSession:
         lost_at, delay = time.perf_counter(), BACKOFF_FIRST
         while not self._closing:
             gevent.sleep(delay * random.uniform(0.8, 1.2))
-            if self.connect():
-                self._fire("WS reconnect", lost_at)
-                if self._wants_registration:
-                    self.register()
-                return
             delay = min(delay * 2, BACKOFF_MAX)
+            if not self.connect():
+                continue
+            if self._wants_registration and self.register() is None and not self.connected:
+                continue  # dropped again while registering: this greenlet keeps trying
+            self._fire("WS reconnect", lost_at)
+            return
 
     # -- frames ----------------------------------------------------------------------------
     def _handle(self, frame, connecting: bool = False) -> None:
@@ -214,10 +216,16 @@ class SocketIOSession:
         elif event == "registration_confirmed" and self._registered is not None:
             self._registered.set(data)
         elif event == "context_set_confirmed" and self._sets:
-            self.last_confirmed_at = time.time()
-            self._sets.popleft().set(data)
+            # Matched by key: a confirmation that arrives after its request timed out is dropped,
+            # not credited to the next request.
+            key = data.get("key") if isinstance(data, dict) else None
+            waiter = next((entry for entry in self._sets if entry[0] == key), None)
+            if waiter is not None:
+                self._sets.remove(waiter)
+                self.last_confirmed_at = time.time()
+                waiter[1].set(data)
         elif event == "error" and self._sets:
-            self._sets.popleft().set_exception(SessionError(f"server error: {(data or {}).get('message', '?')}"))
+            self._sets.popleft()[1].set_exception(SessionError(f"server error: {(data or {}).get('message', '?')}"))
 
     # -- requests --------------------------------------------------------------------------
     def _request(self, name: str, event: str, data, waiter: AsyncResult):
@@ -246,11 +254,12 @@ class SocketIOSession:
 
     def context_set(self, key: str, value, who: str | None = None):
         """Emit ``context_set`` and wait for the confirmation; return it, or None on failure."""
-        waiter = AsyncResult()
-        self._sets.append(waiter)
+        entry = (key, AsyncResult())
+        self._sets.append(entry)
+        self.last_sent_at = time.time()
         reply = self._request(
-            "WS context_set", "context_set", {"key": key, "value": value, "who": who or self.name}, waiter
+            "WS context_set", "context_set", {"key": key, "value": value, "who": who or self.name}, entry[1]
         )
-        if reply is None and waiter in self._sets:
-            self._sets.remove(waiter)
+        if reply is None and entry in self._sets:
+            self._sets.remove(entry)
         return reply

@@ -17,12 +17,12 @@ def test_defaults_without_parsed_options():
 
 def test_values_are_parsed_from_strings_as_the_web_ui_sends_them():
     options = SimpleNamespace(
-        payload_bytes="512", hot_share="0.5", pace="0.25", dump_formats="TXT, json", audit_timeout="2m", shape="Step"
+        payload_bytes="512", hot_share="0.5", pace="0.25", dump_formats="TXT, json", audit_timeout="45s", shape="Step"
     )
     settings = Settings.from_options(options)
     assert settings.payload_bytes == 512 and settings.hot_share == 0.5
     assert settings.pace == 0.25
-    assert settings.formats == ("txt", "json") and settings.audit_timeout == 120 and settings.shape == "step"
+    assert settings.formats == ("txt", "json") and settings.audit_timeout == 45 and settings.shape == "step"
 
 
 def test_durations_accept_seconds_and_timespans():
@@ -48,6 +48,11 @@ def test_durations_accept_seconds_and_timespans():
         ("audit-sample", "-5"),
         ("key-prefix", "has space"),
         ("large-max-bytes", "1e9"),
+        ("audit-timeout", "2m"),
+        ("ws-timeout", "0"),
+        ("push-deadline", "0"),
+        ("key-prefix", "a+b"),
+        ("payload-bytes", "2000000"),
     ],
 )
 def test_bad_value_is_one_line_exit_2_and_no_traffic(locust_command, option, value):

@@ -48,6 +48,7 @@ def test_duplicates_and_out_of_order_arrivals_are_counted():
     ledger.receive(0, "k", "new", received_at=0.2)
     ledger.receive(0, "k", "old", received_at=0.3)  # older write after the newer one
     ledger.receive(0, "k", "new", received_at=0.4)  # the same push twice
+    ledger.settle_early()  # (or 2 s later): no identical write claimed it
     assert (ledger.counts.delivered, ledger.counts.out_of_order, ledger.counts.duplicated) == (2, 1, 1)
 
 
@@ -71,3 +72,40 @@ def test_unsubscribing_forgets_the_session_for_new_writes():
     ledger.unsubscribe(1)
     ledger.expect("k", 1, acked_at=0.0)
     assert ledger.counts.expected == 1 and ledger.subscribed == 1
+
+
+def test_identical_writes_each_get_their_push():
+    ledger = ledger_with([0])
+    ledger.expect("k", {"catalog": 1}, acked_at=0.0)  # two users wrote the same value at once
+    ledger.expect("k", {"catalog": 1}, acked_at=0.0)
+    ledger.receive(0, "k", {"catalog": 1}, received_at=0.1)
+    ledger.receive(0, "k", {"catalog": 1}, received_at=0.1)
+    assert (ledger.counts.delivered, ledger.counts.duplicated) == (2, 0)
+    assert ledger.expire(now=10.0) == 0
+    ledger.receive(0, "k", {"catalog": 1}, received_at=0.2)
+
+
+def test_identical_pushes_that_arrive_before_both_acks_go_one_to_each_write():
+    ledger = ledger_with([0])
+    ledger.receive(0, "k", {"catalog": 1}, received_at=0.1)
+    ledger.receive(0, "k", {"catalog": 1}, received_at=0.1)
+    ledger.expect("k", {"catalog": 1}, acked_at=0.05)
+    ledger.expect("k", {"catalog": 1}, acked_at=0.05)
+    assert (ledger.counts.delivered, ledger.counts.duplicated, ledger.expire(now=10.0)) == (2, 0, 0)
+
+
+def test_a_session_that_joined_after_the_ack_is_not_expected_even_if_the_ack_is_noted_late():
+    ledger = ledger_with([0])
+    ledger.subscribe(1, at=10.5)
+    ledger.expect("k", 1, acked_at=10.0)  # acknowledged at 10.0, noted after session 1 joined
+    assert ledger.counts.expected == 1
+
+
+def test_second_identical_push_between_the_two_acks_goes_to_the_second_write():
+    ledger = ledger_with([0])
+    ledger.expect("k", {"catalog": 1}, acked_at=0.0)
+    ledger.receive(0, "k", {"catalog": 1}, received_at=0.1)
+    ledger.receive(0, "k", {"catalog": 1}, received_at=0.1)  # the second write's push, before its ack is noted
+    ledger.expect("k", {"catalog": 1}, acked_at=0.05)
+    ledger.settle_early()
+    assert (ledger.counts.delivered, ledger.counts.duplicated, ledger.expire(now=10.0)) == (2, 0, 0)

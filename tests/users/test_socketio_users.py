@@ -43,9 +43,10 @@ def open_sessions(environment, url, count) -> list[SocketIOSession]:
 def http_writes(environment, url, key_prefix, count):
     for n in range(count):
         value = {"n": n}
+        sent_at = time.time()
         response = requests.post(f"{url}/ctx", json={"key": f"{key_prefix}.{n}", "value": value})
         assert response.status_code == 200
-        expect_push(environment, f"{key_prefix}.{n}", value, time.time())
+        expect_push(environment, f"{key_prefix}.{n}", value, time.time(), sent_at=sent_at)
 
 
 def settle(environment, seconds=6.0):
@@ -90,7 +91,14 @@ def test_socketio_writer_does_not_expect_its_own_push(server, key):
     try:
         for n in range(10):
             assert writer.context_set(f"{key}.{n}", {"n": n}) is not None
-            expect_push(environment, f"{key}.{n}", {"n": n}, writer.last_confirmed_at, sender=writer.index)
+            expect_push(
+                environment,
+                f"{key}.{n}",
+                {"n": n},
+                writer.last_confirmed_at,
+                sender=writer.index,
+                sent_at=writer.last_sent_at,
+            )
         ledger = settle(environment)
         ledger.expire(time.time() + 60)
         assert (ledger.counts.expected, ledger.counts.delivered, ledger.counts.lost) == (10, 10, 0)

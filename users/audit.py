@@ -36,6 +36,7 @@ from locust.runners import (
 )
 from locust.stats import CSV_STATS_INTERVAL_SEC
 
+from users.checks import json_body
 from users.ledger import CHANGED, LOST, VERIFIED, ledger_for
 from users.options import Settings
 
@@ -93,17 +94,11 @@ def run_audit(environment, settings: Settings, rng: random.Random | None = None)
 
     def check(key: str) -> None:
         with session.get(f"/ctx?key={key}", name="GET /ctx (audit)", catch_response=True) as response:
-            if response.status_code != 200:
+            reply = json_body(response, "value")
+            if reply is None:
                 result.unreadable += 1
-                if response.status_code:
-                    response.failure(f"HTTP {response.status_code}")
                 return
-            try:
-                verdict = ledger.judge(key, response.json()["value"])
-            except (ValueError, KeyError, TypeError):
-                result.unreadable += 1
-                response.failure("unexpected response shape")
-                return
+            verdict = ledger.judge(key, reply["value"])
         result.checked += 1
         if verdict == VERIFIED:
             result.verified += 1

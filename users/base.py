@@ -128,12 +128,11 @@ class ContextUser(FastHttpUser):
 
     def read_back(self, key: str, name: str = "GET /ctx") -> bool:
         """Read ``key`` and check it holds what this user last wrote there (read-after-write)."""
-        with self.client.get(f"/ctx?key={key}", name=name, catch_response=True) as response:
-            reply = json_body(response, "key", "value", "timestamp")
-            if reply is None:
-                return False
-            expected = self.last_written.get(key)
-            if expected is not None and (reply["value"] is None or digest(reply["value"]) != expected):
-                response.failure("read-after-write mismatch")
-                return False
-            return True
+        expected = self.last_written.get(key)
+
+        def matches_last_write(value) -> str | None:
+            if expected is not None and (value is None or digest(value) != expected):
+                return "read-after-write mismatch"
+            return None
+
+        return self.read(key, name, check=matches_last_write)[0]

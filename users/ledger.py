@@ -53,10 +53,6 @@ class WriteLedger:
             entry.digest, entry.acked_at, entry.seq = digest(value), acked_at, _seq(value)
             entry.writes += 1
 
-    def expected_digest(self, key: str) -> str | None:
-        entry = self._entries.get(key)
-        return entry.digest if entry else None
-
     def __len__(self) -> int:
         return len(self._keys)
 

@@ -4,11 +4,13 @@
     locust --headless -u 200 -r 50 -t 1m --host http://127.0.0.1:8080
     locust --headless -u 50 -t 5m --tags write --shape step    # writers only, stepping up
 
-It holds no logic of its own: traffic lives in ``users/``, the embedded server in ``target/``.
+It holds no logic of its own: traffic lives in ``users/``, the monitor and alerter in ``monitors/``,
+the embedded server in ``target/``.
 """
 
 from locust import events
 
+import monitors
 from target import embedded
 from users import hooks
 from users.dumper import DumpUser
@@ -28,5 +30,6 @@ __all__ = [
     "SocketIOWriter",
 ]
 
-hooks.register(events)  # first: options are checked before anything starts
+monitors.register(events)  # first: Locust fires `quitting` in reverse, so the verdict follows the write audit
+hooks.register(events)
 events.init.add_listener(embedded.start_when_no_host)

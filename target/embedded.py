@@ -27,6 +27,8 @@ def start_when_no_host(environment, **_kwargs) -> ReferenceServer | None:
         return None
     server = ReferenceServer()
     environment.host = server.start()
+    if environment.parsed_options is not None and getattr(environment.parsed_options, "target_pid", None) is None:
+        environment.parsed_options.target_pid = server.pid  # so a resource monitor samples it
     logger.info(
         "Started the reference Context Server at %s (pid %s); it stops when Locust quits", server.url, server.pid
     )

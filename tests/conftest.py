@@ -24,6 +24,8 @@ import requests
 from locust.env import Environment
 from locust.event import Events
 
+import monitors
+from monitors.options import MonitorSettings
 from target.launcher import ReferenceServer
 from users import hooks
 from users.options import Settings
@@ -63,10 +65,15 @@ def http():
         yield session
 
 
+MONITOR_FIELDS = set(asdict(MonitorSettings()))
+
+
 def make_options(**settings) -> SimpleNamespace:
     """Parsed options as Locust would give them: ctxload's settings plus the few Locust reads here."""
+    monitor = {name: settings.pop(name) for name in list(settings) if name in MONITOR_FIELDS}
     return SimpleNamespace(
         **asdict(Settings(**settings)),
+        **asdict(MonitorSettings(**monitor)),
         tags=None,
         exclude_tags=None,
         headless=True,
@@ -79,9 +86,24 @@ def make_options(**settings) -> SimpleNamespace:
 
 @pytest.fixture
 def run_locust():
-    """Run user classes in-process for ``seconds`` with ctxload's hooks, then stop (the audit runs)."""
+    """Run user classes in-process for ``seconds`` with ctxload's hooks, then stop (the audit runs).
 
-    def run(user_classes: list, host: str, seconds: float = 3.0, users: int = 5, tags=None, **settings):
+    ``monitored=True`` also registers the monitor first, as the locustfile does, and ends the run
+    as Locust's main does: ``quitting`` (the verdict), then the runner's quit. Settings named like
+    ``MonitorSettings`` fields go to the monitor (``monitors.hooks.run_monitor_for(environment)``).
+    ``phases=[(users, seconds), ...]`` changes the user count during the run instead.
+    """
+
+    def run(
+        user_classes: list,
+        host: str,
+        seconds: float = 3.0,
+        users: int = 5,
+        tags=None,
+        monitored: bool = False,
+        phases: list[tuple[int, float]] | None = None,
+        **settings,
+    ):
         parsed_options = make_options(**settings)
         parsed_options.tags = tags
         # stop_timeout lets each user finish its task at the end, as --stop-timeout does: no write is
@@ -89,11 +111,16 @@ def run_locust():
         environment = Environment(
             user_classes=user_classes, host=host, events=Events(), parsed_options=parsed_options, stop_timeout=5
         )
+        if monitored:
+            monitors.register(environment.events)
         hooks.register(environment.events)
         runner = environment.create_local_runner()
         environment.events.init.fire(environment=environment, runner=runner, web_ui=None)
-        runner.start(users, spawn_rate=users)
-        gevent.sleep(seconds)
+        for count, length in phases or [(users, seconds)]:
+            runner.start(count, spawn_rate=max(count, 100))
+            gevent.sleep(length)
+        if monitored:
+            environment.events.quitting.fire(environment=environment, reverse=True)
         runner.quit()
         return environment
 

@@ -9,7 +9,8 @@ Where users run, a fresh ``PushLedger`` (``--push-deadline``) starts with each t
 second, pushes past their deadline are settled, and each lost one is a failure of the row
 ``WS push context_updated``. When the test stops, pushes still within their deadline are not
 judged (their sessions closed with the test) and are reported as unsettled. Workers send their
-counts to the master, which sums them; the master (or local process) logs, after Locust's tables::
+counts to the master, which sums them. The number of subscribed sessions is offered to a monitor
+through the custom event ``ctxload_gauges``. The master (or local process) logs, after Locust's tables::
 
     Push delivery: 12000 expected, 11998 delivered, 2 lost, 0 duplicated, 0 out of order;
     push latency p50 3 ms, p95 8 ms, p99 12 ms        (one line in the log)
@@ -29,6 +30,7 @@ from users.push_ledger import PushCounts, PushLedger
 logger = logging.getLogger(__name__)
 
 MESSAGE = "ctxload_push_delivery"
+GAUGES_EVENT = "ctxload_gauges"  # fired by a monitor with gauges={}; we fill in "ws_sessions"
 ROW = ("WS", "WS push context_updated")
 SWEEP_SECONDS = 0.5
 _ledgers: "weakref.WeakKeyDictionary[object, PushLedger]" = weakref.WeakKeyDictionary()
@@ -130,8 +132,14 @@ def register(environment, **_kwargs) -> None:
             entry = environment.stats.entries.get((ROW[1], ROW[0]))
             logger.info(summary_line(state["counts"], state["unsettled"], entry, state["workers"]))
 
+    def on_gauges(gauges: dict, **_kw):
+        gauges["ws_sessions"] = push_ledger_for(environment).subscribed
+
     environment.events.test_start.add_listener(on_test_start)
     environment.events.test_stop.add_listener(on_test_stop)
+    # A monitor asks for gauges through this custom event, when one is registered (users never import it).
+    if getattr(environment.events, GAUGES_EVENT, None) is not None:
+        getattr(environment.events, GAUGES_EVENT).add_listener(on_gauges)
     if isinstance(runner, MasterRunner):
         runner.register_message(MESSAGE, on_worker_counts)
     if not isinstance(runner, WorkerRunner):

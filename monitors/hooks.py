@@ -1,0 +1,229 @@
+"""Wire the monitor onto Locust's events: sampling loop, worker reports, verdict, web UI.
+
+The locustfile calls ``register(events)`` *before* ``users.hooks.register``: Locust fires
+``quitting`` in reverse order, so the verdict then comes after the write audit has run::
+
+    from locust import events
+    import monitors
+    monitors.register(events)
+
+What each process does, from ``init`` until Locust quits, every ``--monitor-interval``:
+
+* a worker samples itself (``monitors.generators``) and sends it to the master as a message;
+* a local runner or a master takes a snapshot (generators, target, system, Locust's stats, the
+  server's own view polled every ``--server-poll-interval``), evaluates the threshold rules,
+  logs alert changes, a summary every ``--monitor-summary-every``, and writes
+  ``--monitor-export`` every ``--monitor-export-every``; a critical alert of a rule with
+  ``abort = true`` (or any, with ``--abort-on-critical``) stops the run.
+
+At ``quitting``: a last snapshot and evaluation (lost writes are known only then), the export
+and ``--junit`` file, and ``environment.process_exit_code = 3`` if a critical alert held.
+
+The traffic reports gauges without importing this package: the custom event
+``environment.events.ctxload_gauges`` is fired with ``gauges={}`` and its listeners fill it in
+(``users.delivery`` sets ``ws_sessions``).
+"""
+
+import logging
+import sys
+import time
+import weakref
+
+import gevent
+from locust.event import EventHook
+from locust.runners import STATE_RUNNING, STATE_SPAWNING, MasterRunner, WorkerRunner
+
+from monitors import options, verdict, webui
+from monitors.export import write_export
+from monitors.generators import GAUGES_EVENT, MESSAGE, GeneratorReport, WorkerTable
+from monitors.monitor import Monitor
+from monitors.options import MonitorSettings
+from monitors.resources import ProcessProbe, system_sample
+from monitors.rules import DEFAULT_RULES, ThresholdsError, load_rules, unknown_endpoints
+from monitors.server_view import ServerView
+from monitors.snapshot import summary_line
+
+logger = logging.getLogger(__name__)
+_runs: "weakref.WeakKeyDictionary[object, RunMonitor]" = weakref.WeakKeyDictionary()
+
+
+def run_monitor_for(environment) -> "RunMonitor | None":
+    """The monitor started for ``environment`` (None before ``init`` or without a runner)."""
+    return _runs.get(environment)
+
+
+def register(events) -> None:
+    if not hasattr(events, GAUGES_EVENT):
+        setattr(events, GAUGES_EVENT, EventHook())
+    events.init_command_line_parser.add_listener(options.add_arguments)
+    events.init.add_listener(start)
+
+
+def start(environment, **_kwargs) -> "RunMonitor | None":
+    """An ``init`` listener: check the options and the thresholds file (exit 2), then start."""
+    try:
+        settings = MonitorSettings.from_options(environment.parsed_options)
+        worker = isinstance(environment.runner, WorkerRunner)
+        rules = list(DEFAULT_RULES) if worker or not settings.thresholds else load_rules(settings.thresholds)
+    except (ValueError, ThresholdsError) as exc:
+        sys.stderr.write(f"locust: error: {exc}\n")
+        sys.exit(2)
+    if environment.runner is None:
+        return None
+    run = _runs[environment] = RunMonitor(environment, settings, rules)
+    if environment.web_ui is not None:
+        webui.install(environment.web_ui, run)
+    return run
+
+
+class RunMonitor:
+    """The monitor of one Locust process, driven by a greenlet of the runner."""
+
+    def __init__(self, environment, settings: MonitorSettings, rules):
+        self.environment = environment
+        self.runner = environment.runner
+        self.settings = settings
+        self.is_worker = isinstance(self.runner, WorkerRunner)
+        self.is_master = isinstance(self.runner, MasterRunner)
+        self.monitor = None if self.is_worker else Monitor(settings, rules)
+        self.report = GeneratorReport(environment.events)
+        self.workers = WorkerTable(silence_limit=max(5.0, 3 * settings.monitor_interval)) if self.is_master else None
+        self.server: dict | None = None
+        self._server_view: ServerView | None = None
+        self._target: ProcessProbe | None = None
+        self._last_summary = self._last_export = time.monotonic()
+        self.final_snapshot: dict | None = None
+        events = environment.events
+        events.test_start.add_listener(self.on_test_start)
+        events.test_stop.add_listener(self.on_test_stop)
+        if self.is_master:
+            self.runner.register_message(MESSAGE, self.on_worker_report)
+        if not self.is_worker:
+            events.quitting.add_listener(self.on_quitting)
+            events.quit.add_listener(self.on_quit)
+            if settings.server_poll_interval:
+                self.runner.greenlet.spawn(self._poll_server)
+        self.runner.greenlet.spawn(self._loop)
+
+    # -- greenlets --------------------------------------------------------------------------
+    def _loop(self) -> None:
+        next_at = time.monotonic()
+        while True:
+            try:
+                self.tick(time.time())
+            except Exception:  # a monitor bug must not end the load test
+                logger.exception("monitor: a snapshot failed")
+            next_at += self.settings.monitor_interval
+            gevent.sleep(max(0.0, next_at - time.monotonic()))
+
+    def _poll_server(self) -> None:
+        while True:
+            host = self.environment.host
+            if host:
+                if self._server_view is None or not self._server_view.url.startswith(host.rstrip("/")):
+                    self._server_view = ServerView(host)
+                self.server = self._server_view.poll()
+            gevent.sleep(self.settings.server_poll_interval)
+
+    # -- one interval ---------------------------------------------------------------------
+    def tick(self, now: float) -> dict | None:
+        if self.is_worker:
+            self.runner.send_message(MESSAGE, self.report.sample(now))
+            return None
+        if self.is_master:
+            generators = self.workers.generators(now)
+            for name in self.workers.newly_missing(now):
+                logger.warning("monitor: %s stopped reporting; its figures are left out of the totals", name)
+            system = system_sample()
+        else:
+            generators = {"local": {**self.report.sample(now), "missing": False}}
+            system = generators["local"]["system"]  # one psutil system sample per interval: it measures since the last
+        running = self.runner.state in (STATE_SPAWNING, STATE_RUNNING)
+        monitor = self.monitor
+        snapshot = monitor.snapshot(
+            now,
+            self.environment.stats,
+            users=self.runner.user_count,
+            state=self.runner.state,
+            generators=generators,
+            target=self._target_sample(),
+            system=system,
+            server=self.server,
+        )
+        if monitor.saturation_message:
+            logger.warning("monitor: %s", monitor.saturation_message)
+        was_aborted = monitor.aborted
+        for alert in monitor.evaluate(snapshot, running):
+            log = logger.error if alert.severity == "critical" and alert.state != "resolved" else logger.warning
+            log("monitor: alert %s %s %s: %s", alert.id, alert.severity.upper(), alert.state, alert.message)
+        if monitor.aborted and not was_aborted:
+            logger.error("monitor: ABORTING the run: critical alert: %s", monitor.aborted)
+            gevent.spawn(self._stop_run)  # not in the runner's group, which stopping kills
+        self._periodic(snapshot)
+        return snapshot
+
+    def _target_sample(self) -> dict | None:
+        pid = MonitorSettings.from_options(self.environment.parsed_options).target_pid
+        if pid is None:
+            return None
+        if self._target is None or self._target.pid != pid:
+            self._target = ProcessProbe(pid)
+        return self._target.sample()
+
+    def _periodic(self, snapshot: dict) -> None:
+        clock = time.monotonic()
+        every = self.settings.monitor_summary_every
+        if every and clock - self._last_summary >= every:
+            self._last_summary = clock
+            logger.info(summary_line(snapshot, len(self.monitor.alerts.active())))
+        every = self.settings.monitor_export_every
+        if self.settings.monitor_export and every and clock - self._last_export >= every:
+            self._last_export = clock
+            self._export(final=False)
+
+    def _stop_run(self) -> None:
+        headless = getattr(self.environment.parsed_options, "headless", True)
+        self.runner.quit() if headless else self.runner.stop()
+
+    def _export(self, final: bool) -> None:
+        try:
+            write_export(self.settings.monitor_export, self.monitor, final, self.verdict())
+        except OSError as exc:
+            logger.error("monitor: could not write --monitor-export %s: %s", self.settings.monitor_export, exc)
+
+    def verdict(self) -> dict:
+        return {
+            "exit_code_monitor": verdict.exit_code(self.monitor) or 0,
+            "summary": verdict.closing_line(self.monitor),
+        }
+
+    # -- events ---------------------------------------------------------------------------
+    def on_worker_report(self, msg, **_kwargs) -> None:
+        self.workers.update(msg.node_id, msg.data, time.time())
+
+    def on_test_start(self, **_kwargs) -> None:
+        if self.monitor is not None:
+            self.monitor.start_test(time.time())
+
+    def on_test_stop(self, **_kwargs) -> None:
+        if self.monitor is None:
+            return
+        known = {entry.name for entry in self.environment.stats.entries.values()}
+        for rule in unknown_endpoints(self.monitor.rules.values(), known):
+            logger.warning("monitor: rule %s names endpoint %r, which no request used", rule.name, rule.endpoint)
+
+    def on_quitting(self, environment, **_kwargs) -> None:
+        self.final_snapshot = self.tick(time.time())
+        if self.settings.monitor_export:
+            self._export(final=True)
+        if self.settings.junit:
+            try:
+                verdict.write_junit(self.settings.junit, self.monitor, self.final_snapshot)
+            except OSError as exc:
+                logger.error("monitor: could not write --junit %s: %s", self.settings.junit, exc)
+        code = verdict.exit_code(self.monitor)
+        if code is not None and environment.process_exit_code is None:
+            environment.process_exit_code = code
+
+    def on_quit(self, **_kwargs) -> None:
+        logger.info(verdict.closing_line(self.monitor))

@@ -1,0 +1,88 @@
+"""The run's verdict: exit code 3 for a critical threshold, the JUnit file, the closing log line.
+
+At ``quitting`` (``monitors.register`` arranges it to run after the write audit)::
+
+    code = exit_code(monitor)              # 3 or None (None: Locust decides 0 or 1 itself)
+    write_junit(path, monitor, snapshot)   # --junit FILE, written atomically
+    closing_line(monitor)                  # "Monitor verdict: 2 alerts, 1 critical held at the end: ..."
+
+Exit codes of a run: 0 pass; 1 request failures (Locust's own rule); 2 bad configuration;
+3 a critical alert was still active when the test ended, or one aborted the run.
+"""
+
+from boltons.fileutils import atomic_save
+from junitparser import Failure, JUnitXml, Skipped, TestCase, TestSuite
+
+from monitors.snapshot import metric_value
+
+EXIT_CRITICAL = 3
+SUITE = "ctxload"
+
+
+def exit_code(monitor) -> int | None:
+    return EXIT_CRITICAL if monitor.aborted or monitor.alerts.critical_held() else None
+
+
+def _rule_case(monitor, rule) -> TestCase:
+    case = TestCase(rule.name, classname=f"{SUITE}.thresholds")
+    held = [alert for alert in monitor.alerts.critical_held() if alert.rule == rule.name]
+    alerts = [alert for alert in monitor.alerts.all() if alert.rule == rule.name]
+    if held:
+        case.result = [Failure(held[0].message, "critical threshold held at the end")]
+    elif monitor.aborted and any(alert.peak_severity == "critical" for alert in alerts):
+        case.result = [Failure(monitor.aborted, "aborted the run")]
+    elif rule.name not in monitor.measured:
+        case.result = [Skipped(f"no data for {rule.metric}" + (f" on {rule.endpoint}" if rule.endpoint else ""))]
+    if alerts:
+        case.system_out = "\n".join(f"alert {a.id} {a.peak_severity} ({a.state}): {a.message}" for a in alerts)
+    return case
+
+
+def _count_case(name: str, lost, what: str) -> TestCase:
+    case = TestCase(name, classname=f"{SUITE}.verification")
+    if lost:
+        case.result = [Failure(f"{lost} {what} lost", f"{name}")]
+    return case
+
+
+def junit_document(monitor, snapshot: dict) -> JUnitXml:
+    duration = snapshot["elapsed"] if snapshot else 0.0
+    suite = TestSuite(SUITE)
+    suite.time = duration
+    for rule in monitor.rules.values():
+        suite.add_testcase(_rule_case(monitor, rule))
+    lost_writes = metric_value(snapshot, "lost_writes") if snapshot else 0
+    lost_pushes = metric_value(snapshot, "lost_pushes") if snapshot else 0
+    suite.add_testcase(_count_case("lost writes", lost_writes, "acknowledged writes"))
+    suite.add_testcase(_count_case("lost pushes", lost_pushes, "expected pushes"))
+    headroom = TestCase("generator headroom", classname=f"{SUITE}.generator")
+    if monitor.saturation.bound:
+        headroom.result = [Failure(monitor.saturation.describe(), "generator-bound")]
+    suite.add_testcase(headroom)
+    suite.add_property("generator_bound", str(monitor.saturation.bound).lower())
+    suite.add_property("aborted", monitor.aborted or "")
+    suite.add_property("exit_code_monitor", str(exit_code(monitor) or 0))
+    document = JUnitXml()
+    document.add_testsuite(suite)
+    return document
+
+
+def write_junit(path: str, monitor, snapshot: dict | None) -> None:
+    xml = junit_document(monitor, snapshot).tostring()
+    with atomic_save(path) as handle:
+        handle.write(xml if isinstance(xml, bytes) else xml.encode())
+
+
+def closing_line(monitor) -> str:
+    alerts = monitor.alerts.all()
+    held = monitor.alerts.critical_held()
+    line = f"Monitor verdict: {len(alerts)} alerts"
+    if monitor.aborted:
+        line += f"; the run was ABORTED: {monitor.aborted}"
+    if held:
+        line += f"; {len(held)} critical held at the end: " + "; ".join(alert.message for alert in held)
+    if not alerts:
+        line += ", no threshold crossed"
+    if monitor.saturation.bound:
+        line += f"; {monitor.saturation.describe()} (its latencies are not only the target's)"
+    return line

@@ -11,6 +11,7 @@ Locust monkey-patches the standard library with gevent when imported; importing 
 gives every test the same patched world.
 """
 
+import subprocess
 import sys
 import uuid
 from dataclasses import asdict
@@ -27,6 +28,7 @@ from locust.event import Events
 import monitors
 from monitors.options import MonitorSettings
 from target.launcher import ReferenceServer
+from tests.helpers import free_port, wait_for
 from users import hooks
 from users.options import Settings
 
@@ -52,6 +54,12 @@ def start_server(tmp_path):
     yield start
     for running in started:
         running.stop()
+
+
+@pytest.fixture
+def slow_server(start_server):
+    """A fresh reference server that answers every request 30 ms late (for latency alerts)."""
+    return start_server("--inject-latency-ms", "30")
 
 
 @pytest.fixture
@@ -133,3 +141,40 @@ def locust_command():
         return [sys.executable, "-m", "locust", "-f", str(PROJECT_ROOT / "locustfile.py"), *args]
 
     return command
+
+
+@pytest.fixture
+def web_locust(locust_command, tmp_path):
+    """Start ``locust`` with its web UI on a free loopback port and a thresholds file; SIGTERM after the test.
+
+    ``web_locust(host, rules_toml, *args, locustfiles=())`` returns the UI's URL once it answers;
+    the run is the ``write`` users, the monitor samples every 0.2 s; the log is ``tmp_path/locustN.log``.
+    """
+    started: list[subprocess.Popen] = []
+
+    def start(host: str, rules: str, *args: str, locustfiles: tuple[str, ...] = ()) -> str:
+        thresholds = tmp_path / f"rules{len(started)}.toml"
+        thresholds.write_text(rules)
+        port = free_port()
+        command = locust_command(
+            *(("-f", ",".join(["locustfile.py", *locustfiles])) if locustfiles else ()),
+            "--web-host", "127.0.0.1", "--web-port", str(port), "--host", host, "--thresholds", str(thresholds),
+            "--monitor-interval", "0.2", "--tags", "write", *args,
+        )  # fmt: skip
+        with open(tmp_path / f"locust{len(started)}.log", "w") as log:
+            started.append(subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT))
+        url = f"http://127.0.0.1:{port}"
+        wait_for(lambda: _answers(url), 30)
+        return url
+
+    yield start
+    for process in started:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=2).status_code in (200, 302, 401)
+    except requests.ConnectionError:
+        return False

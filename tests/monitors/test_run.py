@@ -3,7 +3,6 @@
 import csv
 import json
 
-import pytest
 from junitparser import Failure, JUnitXml, Skipped
 
 from monitors.export import ALERT_COLUMNS, export_paths
@@ -22,11 +21,6 @@ def rules_file(tmp_path, text: str):
 
 def junit_cases(path) -> dict:
     return {case.name: case for suite in JUnitXml.fromfile(str(path)) for case in suite}
-
-
-@pytest.fixture
-def slow_server(start_server):
-    return start_server("--inject-latency-ms", "30")
 
 
 def test_an_impossible_threshold_is_a_critical_alert_exit_3_and_a_junit_failure(run_locust, slow_server, tmp_path):

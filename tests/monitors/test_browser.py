@@ -1,0 +1,112 @@
+"""The monitor's web UI tabs in real headless Chromium (Debian's ``chromium`` + ``chromium-driver``, Selenium).
+
+The browser starts the test from Locust's own form, sees a critical alert appear in the Alerts tab,
+acknowledges it there, and raises the rule's levels from the Thresholds tab until it resolves.
+Without Chromium the test is skipped, except in CI (``CI`` set), where it must run.
+"""
+
+import os
+import shutil
+
+import pytest
+import requests
+
+from tests.helpers import IMPOSSIBLE_RULE, wait_for
+
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    # Loopback only: Chromium's own background lookups of Google's hosts fail at once.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
+    "--window-size=1400,1000",
+]
+# One call reads a whole table: React re-renders it every 2 s, so element-by-element reads go stale.
+READ_TABLE = """const t = document.querySelector('table'); return t && {
+  head: [...t.querySelectorAll('thead th')].map(c => c.textContent.trim()),
+  rows: [...t.querySelectorAll('tbody tr')].map(r => [...r.querySelectorAll('td')].map(c => c.textContent.trim()))};"""
+
+
+@pytest.fixture
+def browser(tmp_path):
+    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
+        if os.environ.get("CI"):
+            pytest.fail("CI must have Debian's chromium and chromium-driver (.ci/run installs them)")
+        pytest.skip("needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in [*CHROMIUM_ARGS, f"--user-data-dir={tmp_path / 'chromium'}"]:
+        options.add_argument(argument)
+    # Giving the driver's path keeps Selenium Manager from looking for one on the network.
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    yield driver
+    driver.quit()
+    shutil.rmtree(tmp_path / "chromium", ignore_errors=True)
+
+
+def test_the_browser_sees_an_alert_acknowledges_it_and_edits_the_rule(browser, web_locust, slow_server):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    url = web_locust(slow_server.url, IMPOSSIBLE_RULE)
+    wait = WebDriverWait(browser, 30)
+
+    def fill(name: str, value: str):
+        field = wait.until(EC.element_to_be_clickable((By.NAME, name)))
+        field.send_keys(Keys.CONTROL, "a", Keys.DELETE)  # React-controlled inputs: select and type over
+        field.send_keys(value)
+
+    def open_tab(label: str, key: str):
+        wait.until(EC.element_to_be_clickable((By.XPATH, f"//button[@role='tab'][normalize-space(.)='{label}']")))
+        browser.find_element(By.XPATH, f"//button[@role='tab'][normalize-space(.)='{label}']").click()
+        wait.until(lambda driver: f"tab={key}" in driver.current_url)
+
+    def table_row(first_cell: str, column: str, value: str):
+        """Wait until the shown table has a row starting with ``first_cell`` whose ``column`` is ``value``."""
+
+        def check(driver):
+            table = driver.execute_script(READ_TABLE)
+            if not table or column not in table["head"]:
+                return None
+            index = table["head"].index(column)
+            return next((row for row in table["rows"] if row[:1] == [first_cell] and row[index] == value), None)
+
+        return wait.until(check)
+
+    browser.get(url)
+    fill("userCount", "3")
+    fill("spawnRate", "3")
+    browser.find_element(By.CSS_SELECTOR, "form button[type='submit']").click()
+
+    open_tab("Monitor", "ctxload-monitor")
+    table_row("verdict so far", "Value", "critical held")
+
+    open_tab("Alerts", "ctxload-alerts")
+    alert_id = table_row("1", "State", "firing")[0]
+    assert requests.get(f"{url}/ctxload/monitor").json()["alerts"][0]["rule"] == "fast"
+    browser.find_element(By.XPATH, "//td[normalize-space(.)='acknowledge']").click()
+    table_row(alert_id, "State", "acknowledged")
+
+    open_tab("Thresholds", "ctxload-thresholds")
+    table_row("fast", "Critical", "2")
+    browser.find_element(By.XPATH, "//tr[td[1][normalize-space(.)='fast']]/td[normalize-space(.)='edit']").click()
+    for level in ("5000", "9000"):  # two prompts: the warning level, then the critical level
+        prompt = WebDriverWait(browser, 5).until(EC.alert_is_present())
+        prompt.send_keys(level)
+        prompt.accept()
+    table_row("fast", "Critical", "9000")
+    wait_for(lambda: requests.get(f"{url}/ctxload/monitor").json()["alerts"][0]["state"] == "resolved", 15)
+    open_tab("Alerts", "ctxload-alerts")
+    table_row(alert_id, "State", "resolved")

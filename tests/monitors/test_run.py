@@ -142,3 +142,12 @@ def test_subscribed_sessions_reach_the_monitor_through_the_gauge_event(run_locus
     )
     running = [s for s in run_monitor_for(environment).monitor.history.last() if s["state"] == "running"]
     assert running[-1]["generators"]["local"]["ws_sessions"] == 3
+
+
+def test_a_rule_on_an_endpoint_nobody_used_is_a_warning_and_a_skipped_case(run_locust, server, tmp_path, caplog):
+    rules = rules_file(tmp_path, '[[rule]]\nmetric = "p95_response_ms"\nendpoint = "GET /nope"\ncritical = 5\n')
+    junit = tmp_path / "verdict.xml"
+    run_locust([ContextWriter], server.url, seconds=1, users=2, monitored=True, thresholds=rules, junit=str(junit))
+    assert "names endpoint 'GET /nope', which no request used" in caplog.text
+    (case,) = [case for name, case in junit_cases(junit).items() if "GET /nope" in name]
+    assert isinstance(case.result[0], Skipped) and "no data" in case.result[0].message

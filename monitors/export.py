@@ -10,10 +10,12 @@ Files (each replaced whole, never half-written: a killed run keeps the last comp
 
 Usage::
 
-    write_export(prefix, monitor, final=False)    # periodically (--monitor-export-every) and at quit
+    export = MonitorExport(prefix)
+    export.write(monitor, final=False)    # periodically (--monitor-export-every), at test stop and at quit
 """
 
 import csv
+import io
 import json
 import time
 from pathlib import Path
@@ -43,32 +45,54 @@ def export_paths(prefix: str) -> dict[str, Path]:
     return {name: Path(f"{prefix}_{name}") for name in ("monitor.json", "monitor.csv", "alerts.csv")}
 
 
-def _write_csv(path: Path, columns, rows) -> None:
-    with atomic_save(str(path), text_mode=True) as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+def _csv_line(values) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(values)
+    return buffer.getvalue()
 
 
-def write_export(prefix: str, monitor, final: bool, verdict: dict | None = None) -> dict[str, Path]:
-    paths = export_paths(prefix)
-    paths["monitor.json"].parent.mkdir(parents=True, exist_ok=True)
-    status = monitor.status()
-    snapshots = monitor.history.last()
-    document = {
-        "written": time.time(),
-        "final": final,
-        "verdict": verdict,
-        "aborted": status["aborted"],
-        "generator_bound": status["generator_bound"],
-        "saturation": status["saturation"],
-        "rules": status["rules"],
-        "alerts": status["alerts"],
-        "snapshots_dropped": monitor.history.dropped,
-        "snapshots": snapshots,
-    }
-    with atomic_save(str(paths["monitor.json"]), text_mode=True) as handle:
-        json.dump(document, handle, separators=(",", ":"), default=str)
-    _write_csv(paths["monitor.csv"], ROW_COLUMNS, [flat_row(snapshot) for snapshot in snapshots])
-    _write_csv(paths["alerts.csv"], ALERT_COLUMNS, status["alerts"])
-    return paths
+class MonitorExport:
+    """Writes the export; each snapshot is serialized once and kept, so a write of an hour of
+    history is a join and a file write, not a re-encoding that would stall the run's event loop."""
+
+    def __init__(self, prefix: str):
+        self.prefix = prefix
+        self._encoded: dict[float, tuple[str, str]] = {}  # snapshot time -> (JSON, CSV line)
+
+    def _encode(self, snapshots: list[dict]) -> list[tuple[str, str]]:
+        encoded = {}
+        for snapshot in snapshots:
+            key = snapshot["time"]
+            encoded[key] = self._encoded.get(key) or (
+                json.dumps(snapshot, separators=(",", ":"), default=str),
+                _csv_line(flat_row(snapshot).values()),
+            )
+        self._encoded = encoded  # snapshots the history dropped are dropped here too
+        return list(encoded.values())
+
+    def write(self, monitor, final: bool, verdict: dict | None = None) -> dict[str, Path]:
+        paths = export_paths(self.prefix)
+        paths["monitor.json"].parent.mkdir(parents=True, exist_ok=True)
+        status = monitor.status()
+        encoded = self._encode(monitor.history.last())
+        head = {
+            "written": time.time(),
+            "final": final,
+            "verdict": verdict,
+            "aborted": status["aborted"],
+            "generator_bound": status["generator_bound"],
+            "saturation": status["saturation"],
+            "rules": status["rules"],
+            "alerts": status["alerts"],
+            "snapshots_dropped": monitor.history.dropped,
+        }
+        document = json.dumps(head, separators=(",", ":"), default=str)
+        with atomic_save(str(paths["monitor.json"]), text_mode=True) as handle:
+            handle.write(document[:-1] + ',"snapshots":[' + ",".join(text for text, _ in encoded) + "]}")
+        with atomic_save(str(paths["monitor.csv"]), text_mode=True) as handle:
+            handle.write(_csv_line(ROW_COLUMNS) + "".join(line for _, line in encoded))
+        with atomic_save(str(paths["alerts.csv"]), text_mode=True) as handle:
+            writer = csv.DictWriter(handle, fieldnames=ALERT_COLUMNS, extrasaction="ignore", lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(status["alerts"])
+        return paths

@@ -8,10 +8,11 @@ Usage (one ``LocustFigures`` per test, read once per snapshot)::
     #  "push_p95_ms": 6, "lost_writes": 0, "lost_pushes": 0,
     #  "endpoints": {"GET /ctx": {"rps": ..., "error_rate_percent": ..., ...}, ...}}
 
-Locust keeps cumulative counters; an alert needs the *current* state. RPS is Locust's
-``current_rps``; p95 is its current (10-second) percentile where Locust keeps that cache (local
-and master runners), else the cumulative one. Error rate and average are computed here over the
-same 10-second window from differences of the cumulative counters, which Locust does not offer.
+Locust keeps cumulative counters; an alert needs the *current* state. RPS, error rate and
+average are computed here over the last 10 seconds from differences of the cumulative counters
+(an empty window has no error rate or average: None, not 0); p95 is Locust's current (10-second)
+percentile where Locust keeps that cache (local and master runners), else the cumulative one.
+Lost writes are None when no write audit ran, lost pushes when no push was expected.
 
 What the traffic knows arrives as request rows, by convention with ``users/`` (the two packages
 never import each other): a lost write is a failure of ``AUDIT lost writes``, a lost push a
@@ -22,6 +23,7 @@ from collections import deque
 
 AGGREGATED = "Aggregated"
 LOST_WRITES_ROW = ("lost writes", "AUDIT")
+AUDIT_READ_ROW = ("GET /ctx (audit)", "GET")
 PUSH_ROW = ("WS push context_updated", "WS")
 WINDOW_SECONDS = 10.0
 
@@ -55,36 +57,43 @@ class LocustFigures:
             name: tuple(map(sum, zip(*(_counters(e) for e in group), strict=True))) for name, group in entries.items()
         }
         counters[AGGREGATED] = _counters(stats.total)
-        base = self._base(now, counters)
-        figures = self._endpoint(stats.total, counters[AGGREGATED], base.get(AGGREGATED))
+        base_time, base = self._base(now, counters)
+        seconds = now - base_time if base_time is not None else None
+        figures = self._endpoint(stats.total, counters[AGGREGATED], base.get(AGGREGATED), seconds)
         figures["endpoints"] = {
-            name: self._endpoint(group[0], counters[name], base.get(name), rps=sum(e.current_rps for e in group))
+            name: self._endpoint(group[0], counters[name], base.get(name), seconds, sum(e.current_rps for e in group))
             for name, group in sorted(entries.items())
         }
-        figures["lost_writes"] = _failures(stats, LOST_WRITES_ROW)
-        figures["lost_pushes"] = _failures(stats, PUSH_ROW)
+        audited = AUDIT_READ_ROW in stats.entries or LOST_WRITES_ROW in stats.entries
+        figures["lost_writes"] = _failures(stats, LOST_WRITES_ROW) if audited else None  # None: no audit ran
+        figures["lost_pushes"] = _failures(stats, PUSH_ROW) if PUSH_ROW in stats.entries else None
         push = stats.entries.get(PUSH_ROW)
         figures["push_p95_ms"] = None if push is None else _percentile(push, 0.95)
         return figures
 
-    def _base(self, now: float, counters: dict) -> dict:
-        """The counters of about ``window`` seconds ago (nothing before the first read: all zero)."""
+    def _base(self, now: float, counters: dict) -> tuple[float | None, dict]:
+        """The time and counters of about ``window`` seconds ago (None, {} at the first read)."""
         self._marks.append((now, counters))
         while len(self._marks) > 1 and self._marks[1][0] <= now - self.window:
             self._marks.popleft()
-        return self._marks[0][1] if len(self._marks) > 1 else {}
+        return self._marks[0] if len(self._marks) > 1 else (None, {})
 
     @staticmethod
-    def _endpoint(entry, now_counts: tuple, base_counts: tuple | None, rps: float | None = None) -> dict:
+    def _endpoint(entry, now_counts: tuple, base_counts, seconds: float | None, first_rps: float | None = None) -> dict:
+        """Figures of one row over the window; at the first read (no window yet) Locust's own RPS."""
         requests, failures, timeless, total_time = (
             a - b for a, b in zip(now_counts, base_counts or (0, 0, 0, 0.0), strict=True)
         )
         timed = requests - timeless
+        # RPS is counted here, not Locust's current_rps: that one is anchored at the last *completed*
+        # request, so it freezes while a stalled target completes nothing.
+        fallback = entry.current_rps if first_rps is None else first_rps
+        rps = requests / seconds if seconds else fallback
         return {
             "requests": now_counts[0],
             "failures": now_counts[1],
-            "rps": round(entry.current_rps if rps is None else rps, 2),
-            "error_rate_percent": round(100.0 * failures / requests, 3) if requests > 0 else 0.0,
+            "rps": round(rps, 2),
+            "error_rate_percent": round(100.0 * failures / requests, 3) if requests > 0 else None,
             "avg_response_ms": round(total_time / timed, 3) if timed > 0 else None,
             "p95_response_ms": _percentile(entry, 0.95),
         }

@@ -3,10 +3,12 @@
 On a worker (or a local runner), ``GeneratorReport`` samples this process once per interval::
 
     report = GeneratorReport(environment.events)
-    report.sample()   # {"process": {...}, "system": {...}, "ws_sessions": 40, "reported": <epoch>}
+    gauges = report.gauges()        # {"ws_sessions": 40, "target_pid": 1234} as offered
+    report.sample(now, gauges)      # {"process": {...}, "system": {...}, "ws_sessions": 40, "reported": <epoch>}
 
-``ws_sessions`` comes from the traffic through the custom event ``ctxload_gauges`` (see
-``monitors.register``): the monitor fires it with an empty dict and listeners fill in gauges.
+Gauges come from the other parts through the custom event ``ctxload_gauges`` (see
+``monitors.hooks``): the monitor fires it with an empty dict and listeners fill it in
+(``users.delivery`` the subscribed sessions, ``target.embedded`` the embedded server's pid).
 
 A worker sends its sample to the master as the Locust message ``ctxload_monitor``; the master's
 ``WorkerTable`` keeps the latest per worker and flags one that stopped reporting::
@@ -15,6 +17,7 @@ A worker sends its sample to the master as the Locust message ``ctxload_monitor`
     table.update(node_id, data, now)          # from the message handler
     table.generators(now)                     # {"worker-1 (host_ab12)": {..., "missing": False}, ...}
     table.newly_missing(now)                  # ids that fell silent since the last call (log once)
+    table.keep_only(ids_the_master_lists)     # a worker that quit cleanly is no longer shown
 """
 
 import os
@@ -29,6 +32,7 @@ class GeneratorReport:
     def __init__(self, events):
         self.events = events
         self.probe = ProcessProbe(os.getpid())
+        system_sample()  # psutil's first system-wide CPU figure only starts its interval
 
     def gauges(self) -> dict:
         gauges: dict = {}
@@ -37,11 +41,11 @@ class GeneratorReport:
             hook.fire(gauges=gauges)
         return gauges
 
-    def sample(self, now: float) -> dict:
+    def sample(self, now: float, gauges: dict) -> dict:
         return {
             "process": self.probe.sample(),
             "system": system_sample(),
-            "ws_sessions": self.gauges().get("ws_sessions"),
+            "ws_sessions": gauges.get("ws_sessions"),
             "reported": now,
         }
 
@@ -59,8 +63,10 @@ class WorkerTable:
         self._latest[node_id] = {**data, "received": now}
         self._said_missing.discard(node_id)
 
-    def forget(self, node_id: str) -> None:
-        self._latest.pop(node_id, None)
+    def keep_only(self, node_ids: set[str]) -> None:
+        """Forget workers the master no longer lists (they quit cleanly); the silent ones stay flagged."""
+        for node_id in set(self._latest) - node_ids:
+            del self._latest[node_id]
 
     def _missing(self, node_id: str, now: float) -> bool:
         return now - self._latest[node_id]["received"] > self.silence_limit

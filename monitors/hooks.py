@@ -34,7 +34,7 @@ from locust.event import EventHook
 from locust.runners import STATE_RUNNING, STATE_SPAWNING, MasterRunner, WorkerRunner
 
 from monitors import options, verdict, webui
-from monitors.export import write_export
+from monitors.export import MonitorExport
 from monitors.generators import GAUGES_EVENT, MESSAGE, GeneratorReport, WorkerTable
 from monitors.monitor import Monitor
 from monitors.options import MonitorSettings
@@ -91,8 +91,10 @@ class RunMonitor:
         self.server: dict | None = None
         self._server_view: ServerView | None = None
         self._target: ProcessProbe | None = None
+        self._target_gone_said = False
         self._last_summary = self._last_export = time.monotonic()
         self.final_snapshot: dict | None = None
+        self.export = MonitorExport(settings.monitor_export) if settings.monitor_export else None
         events = environment.events
         events.test_start.add_listener(self.on_test_start)
         events.test_stop.add_listener(self.on_test_stop)
@@ -113,8 +115,9 @@ class RunMonitor:
                 self.tick(time.time())
             except Exception:  # a monitor bug must not end the load test
                 logger.exception("monitor: a snapshot failed")
-            next_at += self.settings.monitor_interval
-            gevent.sleep(max(0.0, next_at - time.monotonic()))
+            # After a stall, carry on from now: ticks in a burst would measure near-zero intervals.
+            next_at = max(next_at + self.settings.monitor_interval, time.monotonic())
+            gevent.sleep(next_at - time.monotonic())
 
     def _poll_server(self) -> None:
         while True:
@@ -127,16 +130,18 @@ class RunMonitor:
 
     # -- one interval ---------------------------------------------------------------------
     def tick(self, now: float) -> dict | None:
+        gauges = self.report.gauges()
         if self.is_worker:
-            self.runner.send_message(MESSAGE, self.report.sample(now))
+            self.runner.send_message(MESSAGE, self.report.sample(now, gauges))
             return None
         if self.is_master:
+            self.workers.keep_only({client.id for client in self.runner.clients.all})
             generators = self.workers.generators(now)
             for name in self.workers.newly_missing(now):
                 logger.warning("monitor: %s stopped reporting; its figures are left out of the totals", name)
             system = system_sample()
         else:
-            generators = {"local": {**self.report.sample(now), "missing": False}}
+            generators = {"local": {**self.report.sample(now, gauges), "missing": False}}
             system = generators["local"]["system"]  # one psutil system sample per interval: it measures since the last
         running = self.runner.state in (STATE_SPAWNING, STATE_RUNNING)
         monitor = self.monitor
@@ -146,7 +151,7 @@ class RunMonitor:
             users=self.runner.user_count,
             state=self.runner.state,
             generators=generators,
-            target=self._target_sample(),
+            target=self._target_sample(self.settings.target_pid or gauges.get("target_pid")),
             system=system,
             server=self.server,
         )
@@ -162,13 +167,17 @@ class RunMonitor:
         self._periodic(snapshot)
         return snapshot
 
-    def _target_sample(self) -> dict | None:
-        pid = MonitorSettings.from_options(self.environment.parsed_options).target_pid
+    def _target_sample(self, pid: int | None) -> dict | None:
         if pid is None:
             return None
         if self._target is None or self._target.pid != pid:
             self._target = ProcessProbe(pid)
-        return self._target.sample()
+            self._target_gone_said = False
+        sample = self._target.sample()
+        if sample is None and not self._target_gone_said:
+            self._target_gone_said = True
+            logger.warning("monitor: the target process %s is gone (or not ours to read); its figures are absent", pid)
+        return sample
 
     def _periodic(self, snapshot: dict) -> None:
         clock = time.monotonic()
@@ -177,7 +186,7 @@ class RunMonitor:
             self._last_summary = clock
             logger.info(summary_line(snapshot, len(self.monitor.alerts.active())))
         every = self.settings.monitor_export_every
-        if self.settings.monitor_export and every and clock - self._last_export >= every:
+        if self.export and every and clock - self._last_export >= every:
             self._last_export = clock
             self._export(final=False)
 
@@ -187,9 +196,9 @@ class RunMonitor:
 
     def _export(self, final: bool) -> None:
         try:
-            write_export(self.settings.monitor_export, self.monitor, final, self.verdict())
+            self.export.write(self.monitor, final, self.verdict())
         except OSError as exc:
-            logger.error("monitor: could not write --monitor-export %s: %s", self.settings.monitor_export, exc)
+            logger.error("monitor: could not write --monitor-export %s: %s", self.export.prefix, exc)
 
     def verdict(self) -> dict:
         return {
@@ -202,8 +211,17 @@ class RunMonitor:
         self.workers.update(msg.node_id, msg.data, time.time())
 
     def on_test_start(self, **_kwargs) -> None:
+        try:  # the web UI's form may have changed the monitor's options
+            self.settings = MonitorSettings.from_options(self.environment.parsed_options)
+        except ValueError as exc:
+            logger.error("ctxload: %s; stopping the test", exc)
+            self.runner.greenlet.spawn(self.runner.stop)
         if self.monitor is not None:
+            self.monitor.settings = self.settings
             self.monitor.start_test(time.time())
+            prefix = self.settings.monitor_export
+            if prefix != (self.export and self.export.prefix):
+                self.export = MonitorExport(prefix) if prefix else None
 
     def on_test_stop(self, **_kwargs) -> None:
         if self.monitor is None:
@@ -211,10 +229,12 @@ class RunMonitor:
         known = {entry.name for entry in self.environment.stats.entries.values()}
         for rule in unknown_endpoints(self.monitor.rules.values(), known):
             logger.warning("monitor: rule %s names endpoint %r, which no request used", rule.name, rule.endpoint)
+        if self.export:
+            self._export(final=False)  # each test's figures, before a next test in the web UI starts afresh
 
     def on_quitting(self, environment, **_kwargs) -> None:
         self.final_snapshot = self.tick(time.time())
-        if self.settings.monitor_export:
+        if self.export:
             self._export(final=True)
         if self.settings.junit:
             try:

@@ -26,7 +26,7 @@ from monitors.history import History
 from monitors.options import MonitorSettings
 from monitors.rules import Rule
 from monitors.saturation import SaturationWatch
-from monitors.snapshot import metric_value
+from monitors.snapshot import generator_totals, metric_value
 
 GROWING_METRICS = frozenset({"lost_writes", "lost_pushes"})
 
@@ -38,7 +38,6 @@ class Monitor:
         # Web UI requests run in their own greenlets; a lock keeps a rule change and an
         # evaluation from interleaving (gevent patches threading).
         self._lock = threading.Lock()
-        self.aborted: str | None = None
         self.start_test(time.time())
 
     def start_test(self, now: float) -> None:
@@ -49,7 +48,8 @@ class Monitor:
         self.saturation = SaturationWatch()
         self.saturation_message: str | None = None
         self.measured: set[str] = set()  # rules that had a value at least once
-        self.aborted = None
+        self.aborted: str | None = None  # the message of the alert that stopped the run
+        self.aborted_by: str | None = None  # its rule
 
     # -- sampling -------------------------------------------------------------------------
     def snapshot(
@@ -77,6 +77,7 @@ class Monitor:
             "state": state,
             "users": users,
             "generators": generators,
+            "generators_total": generator_totals(generators),
             "target": target,
             "system": system,
             "locust": self.figures.read(stats, now),
@@ -105,7 +106,7 @@ class Monitor:
                 if alert is None and self.settings.abort_on_critical and self.alerts.critical_held():
                     alert = self.alerts.critical_held()[0]
                 if alert is not None:
-                    self.aborted = alert.message
+                    self.aborted, self.aborted_by = alert.message, alert.rule
             return changed
 
     def acknowledge(self, alert_id: int):

@@ -6,6 +6,7 @@ A snapshot (JSON-ready; the export writes them as they are)::
      "generators": {"local": {"process": {"pid", "cpu_percent", "memory_mb", "threads"},
                               "system": {...}, "ws_sessions": 40, "reported": 1763700000.0,
                               "missing": false}},
+     "generators_total": {"cpu_percent", "memory_mb", "ws_sessions"},   (the reporting ones, summed)
      "target": {"pid", "cpu_percent", "memory_mb", "threads"} or None,
      "system": {"cpu_percent", "memory_percent", "memory_used_mb", "load1"},
      "locust": <monitors.figures.LocustFigures.read()>,
@@ -34,6 +35,21 @@ def live_generators(snapshot: dict) -> list[dict]:
     return [generator for generator in snapshot["generators"].values() if not generator.get("missing")]
 
 
+def generator_totals(generators: dict[str, dict]) -> dict:
+    """The reporting generators' CPU, memory and sessions, summed (None where none measured it)."""
+    live = [g for g in generators.values() if not g.get("missing")]
+
+    def total(values):
+        values = [value for value in values if value is not None]
+        return round(sum(values), 1) if values else None
+
+    return {
+        "cpu_percent": total((g.get("process") or {}).get("cpu_percent") for g in live),
+        "memory_mb": total((g.get("process") or {}).get("memory_mb") for g in live),
+        "ws_sessions": total(g.get("ws_sessions") for g in live),
+    }
+
+
 def metric_value(snapshot: dict, metric: str, endpoint: str | None = None) -> float | None:
     if metric in LOCUST_METRICS:
         figures = snapshot["locust"]
@@ -52,8 +68,8 @@ def metric_value(snapshot: dict, metric: str, endpoint: str | None = None) -> fl
     if metric == "users":
         return snapshot["users"]
     if metric == "ws_sessions":
-        sessions = [g["ws_sessions"] for g in live_generators(snapshot) if g.get("ws_sessions") is not None]
-        return sum(sessions) if sessions else None
+        sessions = generator_totals(snapshot["generators"])["ws_sessions"]
+        return None if sessions is None else int(sessions)
     if metric in ("push_p95_ms", "lost_writes", "lost_pushes"):
         return snapshot["locust"].get(metric)
     raise KeyError(f"unknown metric {metric!r}")

@@ -16,6 +16,7 @@ of those tabs into actions on the JSON routes above.
 
 import json
 import logging
+import time
 from pathlib import Path
 
 from flask import Blueprint, jsonify, request
@@ -98,7 +99,13 @@ def monitor_rows(run) -> list[dict]:
         rows.append(
             {"figure": f"generator {name}", "value": f"{state}; {figures}; WS {_text(generator.get('ws_sessions'))}"}
         )
-    rows.append({"figure": "generators reporting", "value": str(len(live_generators(snapshot)))})
+    totals = snapshot["generators_total"]
+    rows.append(
+        {
+            "figure": f"generators total ({len(live_generators(snapshot))} reporting)",
+            "value": ", ".join(f"{field} {_text(value)}" for field, value in totals.items()),
+        }
+    )
     return rows
 
 
@@ -106,7 +113,7 @@ def alert_rows(run) -> list[dict]:
     return [
         {
             **{key: _text(alert[key]) for key in ("id", "rule", "severity", "state", "value", "threshold", "message")},
-            "started": _text(alert["started"]),
+            "started": time.strftime("%H:%M:%S", time.localtime(alert["started"])),
             "action": "acknowledge" if alert["state"] == "firing" else "",
         }
         for alert in run.monitor.status()["alerts"]

@@ -11,6 +11,7 @@ With no ``--host`` (nor ``host`` in locust.conf), the master or local process st
 reference server on a free loopback port before the test, points the run at it, and stops it
 when Locust quits, on Ctrl-C, SIGTERM or an error (see ``target.launcher`` for the last resort).
 Workers never start one: they take the host from their master. With a host, nothing starts.
+The server's pid is offered to a resource monitor through the custom event ``ctxload_gauges``.
 It reads the environment by duck typing, so ``target/`` does not depend on Locust.
 """
 
@@ -27,8 +28,10 @@ def start_when_no_host(environment, **_kwargs) -> ReferenceServer | None:
         return None
     server = ReferenceServer()
     environment.host = server.start()
-    if environment.parsed_options is not None and getattr(environment.parsed_options, "target_pid", None) is None:
-        environment.parsed_options.target_pid = server.pid  # so a resource monitor samples it
+    # A monitor, when one is registered, asks for gauges through this custom event: offer the pid.
+    gauges = getattr(environment.events, "ctxload_gauges", None)
+    if gauges is not None:
+        gauges.add_listener(lambda gauges, **_kw: gauges.setdefault("target_pid", server.pid))
     logger.info(
         "Started the reference Context Server at %s (pid %s); it stops when Locust quits", server.url, server.pid
     )

@@ -147,19 +147,20 @@ def locust_command():
 def web_locust(locust_command, tmp_path):
     """Start ``locust`` with its web UI on a free loopback port and a thresholds file; SIGTERM after the test.
 
-    ``web_locust(host, rules_toml, *args, locustfiles=())`` returns the UI's URL once it answers;
+    ``web_locust(host, rules_toml, *args, locustfiles=())`` returns the UI's URL once it answers
+    (with ``host`` None, the locustfile starts the embedded server);
     the run is the ``write`` users, the monitor samples every 0.2 s; the log is ``tmp_path/locustN.log``.
     """
     started: list[subprocess.Popen] = []
 
-    def start(host: str, rules: str, *args: str, locustfiles: tuple[str, ...] = ()) -> str:
+    def start(host: str | None, rules: str, *args: str, locustfiles: tuple[str, ...] = ()) -> str:
         thresholds = tmp_path / f"rules{len(started)}.toml"
         thresholds.write_text(rules)
         port = free_port()
         command = locust_command(
             *(("-f", ",".join(["locustfile.py", *locustfiles])) if locustfiles else ()),
-            "--web-host", "127.0.0.1", "--web-port", str(port), "--host", host, "--thresholds", str(thresholds),
-            "--monitor-interval", "0.2", "--tags", "write", *args,
+            "--web-host", "127.0.0.1", "--web-port", str(port), *(("--host", host) if host else ()),
+            "--thresholds", str(thresholds), "--monitor-interval", "0.2", "--tags", "write", *args,
         )  # fmt: skip
         with open(tmp_path / f"locust{len(started)}.log", "w") as log:
             started.append(subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT))

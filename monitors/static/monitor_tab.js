@@ -20,8 +20,9 @@
     return response.ok;
   }
 
+  // A level typed into a prompt: undefined = cancelled (leave it), null = none, NaN = not a number.
   function level(text) {
-    if (text === null) return undefined; // cancelled: leave as is
+    if (text === null) return undefined;
     const trimmed = text.trim();
     if (trimmed === "" || trimmed === "n/a") return null;
     return Number(trimmed);
@@ -40,7 +41,9 @@
       if (newWarning !== undefined) body.warning = newWarning;
       const newCritical = level(window.prompt("Critical level of " + rule + " (empty: none)", critical));
       if (newCritical !== undefined) body.critical = newCritical;
-      if (Object.keys(body).length) await post("/ctxload/rules/" + encodeURIComponent(rule), body);
+      const bad = Object.entries(body).find(([, value]) => Number.isNaN(value));
+      if (bad) window.alert(bad[0] + " level must be a number; nothing changed");
+      else if (Object.keys(body).length) await post("/ctxload/rules/" + encodeURIComponent(rule), body);
     }
   });
 

@@ -1,7 +1,8 @@
 """The monitor's web UI tabs in real headless Chromium (Debian's ``chromium`` + ``chromium-driver``, Selenium).
 
-The browser starts the test from Locust's own form, sees a critical alert appear in the Alerts tab,
-acknowledges it there, and raises the rule's levels from the Thresholds tab until it resolves.
+With no host (the locustfile starts the embedded server), the browser starts the test from
+Locust's own form, sees a critical alert appear in the Alerts tab, acknowledges it there, and
+lowers the rule's levels from the Thresholds tab until it resolves.
 Without Chromium the test is skipped, except in CI (``CI`` set), where it must run.
 """
 
@@ -11,7 +12,7 @@ import shutil
 import pytest
 import requests
 
-from tests.helpers import IMPOSSIBLE_RULE, wait_for
+from tests.helpers import wait_for
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 CHROMIUM_ARGS = [
@@ -28,6 +29,8 @@ CHROMIUM_ARGS = [
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
     "--window-size=1400,1000",
 ]
+# No server serves 90,000 requests a second to three users: critical from the first seconds.
+TOO_SLOW = '[[rule]]\nname = "too-slow"\nmetric = "rps"\ndirection = "below"\nwarning = 100000\ncritical = 90000\n'
 # One call reads a whole table: React re-renders it every 2 s, so element-by-element reads go stale.
 READ_TABLE = """const t = document.querySelector('table'); return t && {
   head: [...t.querySelectorAll('thead th')].map(c => c.textContent.trim()),
@@ -54,13 +57,13 @@ def browser(tmp_path):
     shutil.rmtree(tmp_path / "chromium", ignore_errors=True)
 
 
-def test_the_browser_sees_an_alert_acknowledges_it_and_edits_the_rule(browser, web_locust, slow_server):
+def test_the_browser_sees_an_alert_acknowledges_it_and_edits_the_rule(browser, web_locust):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support import expected_conditions as EC
     from selenium.webdriver.support.ui import WebDriverWait
 
-    url = web_locust(slow_server.url, IMPOSSIBLE_RULE)
+    url = web_locust(None, TOO_SLOW)
     wait = WebDriverWait(browser, 30)
 
     def fill(name: str, value: str):
@@ -95,18 +98,18 @@ def test_the_browser_sees_an_alert_acknowledges_it_and_edits_the_rule(browser, w
 
     open_tab("Alerts", "ctxload-alerts")
     alert_id = table_row("1", "State", "firing")[0]
-    assert requests.get(f"{url}/ctxload/monitor").json()["alerts"][0]["rule"] == "fast"
+    assert requests.get(f"{url}/ctxload/monitor").json()["alerts"][0]["rule"] == "too-slow"
     browser.find_element(By.XPATH, "//td[normalize-space(.)='acknowledge']").click()
     table_row(alert_id, "State", "acknowledged")
 
     open_tab("Thresholds", "ctxload-thresholds")
-    table_row("fast", "Critical", "2")
-    browser.find_element(By.XPATH, "//tr[td[1][normalize-space(.)='fast']]/td[normalize-space(.)='edit']").click()
-    for level in ("5000", "9000"):  # two prompts: the warning level, then the critical level
+    table_row("too-slow", "Critical", "90000")
+    browser.find_element(By.XPATH, "//tr[td[1][normalize-space(.)='too-slow']]/td[normalize-space(.)='edit']").click()
+    for level in ("0.02", "0.01"):  # two prompts: the warning level, then the critical level
         prompt = WebDriverWait(browser, 5).until(EC.alert_is_present())
         prompt.send_keys(level)
         prompt.accept()
-    table_row("fast", "Critical", "9000")
+    table_row("too-slow", "Critical", "0.01")
     wait_for(lambda: requests.get(f"{url}/ctxload/monitor").json()["alerts"][0]["state"] == "resolved", 15)
     open_tab("Alerts", "ctxload-alerts")
     table_row(alert_id, "State", "resolved")

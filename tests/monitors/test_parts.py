@@ -50,7 +50,20 @@ def test_error_rate_and_average_cover_the_last_ten_seconds_not_the_whole_run():
     later = figures.read(stats, now=11.0)  # the first read is now more than 10 s old: it is the base
     assert later["avg_response_ms"] == 10 and later["error_rate_percent"] == 100.0
     assert later["endpoints"]["/a"]["requests"] == 110
-    assert later["lost_writes"] == 0 and later["push_p95_ms"] is None
+    assert later["rps"] == round(10 / 11, 2)  # 10 requests in the 11 s since the base
+    assert later["lost_writes"] is None and later["lost_pushes"] is None  # no audit, no pushes: absent
+    assert later["push_p95_ms"] is None
+
+
+def test_a_stalled_target_reads_as_zero_rps_and_no_error_rate():
+    stats = RequestStats()
+    figures = LocustFigures()
+    figures.read(stats, now=0.0)
+    for _ in range(50):
+        stats.log_request("GET", "/a", 5, 10)
+    figures.read(stats, now=1.0)
+    stalled = figures.read(stats, now=12.0)  # nothing completed in the last 11 s
+    assert stalled["rps"] == 0.0 and stalled["error_rate_percent"] is None and stalled["avg_response_ms"] is None
 
 
 def test_lost_writes_and_pushes_come_from_their_failure_rows():
@@ -59,6 +72,7 @@ def test_lost_writes_and_pushes_come_from_their_failure_rows():
         stats.log_request("AUDIT", "lost writes", None, 0)
         stats.log_error("AUDIT", "lost writes", "acknowledged write not found")
     stats.log_request("WS", "WS push context_updated", 7, 0)
+    stats.log_request("GET", "GET /ctx (audit)", 3, 10)
     read = LocustFigures().read(stats, now=0.0)
     assert read["lost_writes"] == 3 and read["lost_pushes"] == 0 and read["push_p95_ms"] == 7
 
@@ -98,6 +112,8 @@ def test_a_worker_that_falls_silent_is_flagged_once():
     assert table.newly_missing(8.0) == []
     assert table.generators(8.0)["worker-1 (host_a)"]["missing"] is True
     assert table.generators(8.0)["worker-2 (host_b)"]["missing"] is False
+    table.keep_only({"host_a"})  # host_b quit cleanly: the master no longer lists it
+    assert list(table.generators(9.0)) == ["worker-1 (host_a)"]
 
 
 @pytest.mark.parametrize(

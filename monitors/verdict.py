@@ -76,15 +76,20 @@ def write_junit(path: str, monitor, snapshot: dict | None) -> None:
 
 
 def closing_line(monitor) -> str:
+    """``Monitor verdict: PASS; 4 alerts (4 warning, 0 critical), 1 still active`` or ``FAIL (exit 3): ...``."""
     alerts = monitor.alerts.all()
     held = monitor.alerts.critical_held()
-    line = f"Monitor verdict: {len(alerts)} alerts"
+    critical = sum(1 for alert in alerts if alert.peak_severity == "critical")
+    line = "Monitor verdict: " + (f"FAIL (exit {EXIT_CRITICAL})" if exit_code(monitor) else "PASS")
+    if alerts:
+        line += f"; {len(alerts)} alerts ({len(alerts) - critical} warning, {critical} critical)"
+        line += f", {len(monitor.alerts.active())} still active"
+    else:
+        line += "; no threshold crossed"
     if monitor.aborted:
-        line += f"; the run was ABORTED: {monitor.aborted}"
+        line += f"; the run was ABORTED by {monitor.aborted_by}: {monitor.aborted}"
     if held:
-        line += f"; {len(held)} critical held at the end: " + "; ".join(alert.message for alert in held)
-    if not alerts:
-        line += ", no threshold crossed"
+        line += "; critical at the end: " + "; ".join(alert.message for alert in held)
     if monitor.saturation.bound:
         line += f"; {monitor.saturation.describe()} (its latencies are not only the target's)"
     return line

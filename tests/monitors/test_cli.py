@@ -55,7 +55,8 @@ def test_the_quick_start_with_an_impossible_rule_exits_3_and_samples_the_embedde
     )  # fmt: skip
     log = result.stderr
     assert result.returncode == 3, log[-3000:]
-    assert "Monitor verdict: 1 alerts; 1 critical held at the end: rps" in log
+    verdict = "Monitor verdict: FAIL (exit 3); 1 alerts (0 warning, 1 critical), 1 still active; critical at the end: "
+    assert verdict + "rps" in log
     assert "Monitor: " in log  # the periodic summary
     document = json.loads(export_paths(prefix)["monitor.json"].read_text())
     targets = [snapshot["target"] for snapshot in document["snapshots"] if snapshot["target"]]

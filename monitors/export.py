@@ -2,7 +2,8 @@
 
 Files (each replaced whole, never half-written: a killed run keeps the last complete set)::
 
-    PREFIX_monitor.json   {"written", "final", "verdict", "rules", "alerts", "snapshots": [...]}
+    PREFIX_monitor.json   {"written", "run": {"host", "locust_version", "started"}, "final", "verdict",
+                           "aborted", "generator_bound", "rules", "alerts", "snapshots": [...]}
     PREFIX_monitor.csv    one row per snapshot: time, elapsed, state, generators, generators_missing,
                           generator_bound, then every metric of monitors.metrics (aggregated)
     PREFIX_alerts.csv     one row per alert: id, rule, metric, endpoint, severity, peak_severity,
@@ -70,13 +71,14 @@ class MonitorExport:
         self._encoded = encoded  # snapshots the history dropped are dropped here too
         return list(encoded.values())
 
-    def write(self, monitor, final: bool, verdict: dict | None = None) -> dict[str, Path]:
+    def write(self, monitor, final: bool, verdict: dict | None = None, run: dict | None = None) -> dict[str, Path]:
         paths = export_paths(self.prefix)
         paths["monitor.json"].parent.mkdir(parents=True, exist_ok=True)
         status = monitor.status()
         encoded = self._encode(monitor.history.last())
         head = {
             "written": time.time(),
+            "run": run or {},
             "final": final,
             "verdict": verdict,
             "aborted": status["aborted"],

@@ -30,6 +30,7 @@ import time
 import weakref
 
 import gevent
+import locust
 from locust.event import EventHook
 from locust.runners import STATE_RUNNING, STATE_SPAWNING, MasterRunner, WorkerRunner
 
@@ -196,7 +197,8 @@ class RunMonitor:
 
     def _export(self, final: bool) -> None:
         try:
-            self.export.write(self.monitor, final, self.verdict())
+            run = {"host": self.environment.host, "locust_version": locust.__version__}
+            self.export.write(self.monitor, final, self.verdict(), {**run, "started": self.monitor.test_started})
         except OSError as exc:
             logger.error("monitor: could not write --monitor-export %s: %s", self.export.prefix, exc)
 

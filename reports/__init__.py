@@ -1,5 +1,8 @@
-"""Reports: pandas turns Locust's CSV output into summaries, trends and regression verdicts.
+"""Reports: summaries, trends, baselines and regression verdicts from a Locust run's files.
 
-Empty for now (see the project's issues). Reports read files only: they never import Locust
-or any other part of ctxload.
+Run it as ``python -m reports`` (see ``reports.cli``). It reads files only and never imports
+Locust or the other parts of ctxload. Layout: ``load`` (Locust CSVs and the monitor export,
+validated), ``series`` (steady-state series), ``statistics`` (warm-up, trends, comparisons: pure),
+``summary``, ``trend``, ``compare``, ``baselines``, ``plots``, ``render`` (Markdown/HTML),
+``progress``, ``cli``.
 """

@@ -1,0 +1,120 @@
+"""PNG plots of a run and of a comparison (matplotlib, Agg: no display needed).
+
+Usage::
+
+    over_time(run, steady, out / "over_time.png")              # RPS, latency, users against time
+    latency_distribution(run, out / "latency_distribution.png") # each endpoint's percentile curve
+    users_vs_latency(steady, out / "users_vs_latency.png")
+    comparison(table, baseline_steady, current_steady, out / "compare.png")
+
+Long histories are averaged into at most ``MAX_POINTS`` points per line: a 24-hour run has
+86,400 rows per endpoint, more than a plot can show. Files are written atomically.
+"""
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
+import numpy as np  # noqa: E402
+from boltons.fileutils import atomic_save  # noqa: E402
+
+from reports.series import AGGREGATED  # noqa: E402
+
+MAX_POINTS = 1500
+TOP_ENDPOINTS = 8
+VERDICT_COLOURS = {"regression": "#c0392b", "improvement": "#27ae60", "no change": "#7f8c8d", "inconclusive": "#f0b400"}
+
+
+def thin(times: np.ndarray, values: np.ndarray, max_points: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
+    """Block means, so a line of a day of seconds stays readable and cheap to draw."""
+    if len(times) <= max_points:
+        return times, values
+    size = int(np.ceil(len(times) / max_points))
+    usable = len(times) // size * size
+    return times[:usable].reshape(-1, size).mean(axis=1), np.nanmean(values[:usable].reshape(-1, size), axis=1)
+
+
+def _save(figure, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_save(str(path)) as handle:
+        figure.savefig(handle, format="png", dpi=100, bbox_inches="tight")
+    plt.close(figure)
+    return path
+
+
+def _aggregated(run):
+    rows = run.history[run.history["endpoint"] == AGGREGATED]
+    start = run.history["timestamp"].iloc[0]
+    return rows, (rows["timestamp"] - start).to_numpy(dtype=float) / 60
+
+
+def over_time(run, steady, path: Path) -> Path:
+    rows, minutes = _aggregated(run)
+    figure, (rps, latency, users) = plt.subplots(3, 1, figsize=(11, 8), sharex=True)
+    for axis, columns, label in (
+        (rps, ("rps", "fail_rps"), "per second"),
+        (latency, ("p50", "p95", "p99"), "ms (current percentiles)"),
+        (users, ("users",), "users"),
+    ):
+        for column in columns:
+            axis.plot(*thin(minutes, rows[column].to_numpy(dtype=float)), label=column, linewidth=1)
+        axis.set_ylabel(label)
+        axis.legend(loc="upper left", fontsize="small")
+        if steady.warmup.cut_seconds:
+            axis.axvspan(0, steady.warmup.cut_seconds / 60, color="#ddd", label="warm-up")
+    latency.set_yscale("symlog")
+    users.set_xlabel("minutes since the start (grey: warm-up, left out of steady-state figures)")
+    figure.suptitle(f"{run.prefix}: aggregated over time")
+    return _save(figure, path)
+
+
+def latency_distribution(run, path: Path) -> Path:
+    stats = run.stats[run.stats["endpoint"] != AGGREGATED].nlargest(TOP_ENDPOINTS, "requests")
+    columns = ["p50", "p66", "p75", "p80", "p90", "p95", "p98", "p99", "p999", "p9999", "p100"]
+    figure, axis = plt.subplots(figsize=(11, 5))
+    for _, row in stats.iterrows():
+        axis.plot(range(len(columns)), row[columns].to_numpy(dtype=float), marker="o", label=str(row["endpoint"]))
+    axis.set_xticks(range(len(columns)), ["50", "66", "75", "80", "90", "95", "98", "99", "99.9", "99.99", "100"])
+    axis.set_xlabel("percentile (whole run)")
+    axis.set_ylabel("response time (ms)")
+    axis.set_yscale("symlog")
+    axis.legend(fontsize="small")
+    axis.set_title(f"Latency distribution of the {len(stats)} busiest endpoints")
+    return _save(figure, path)
+
+
+def users_vs_latency(steady, path: Path) -> Path:
+    rows = steady.rows(AGGREGATED)
+    minutes = (rows["timestamp"] - steady.start).to_numpy(dtype=float) / 60
+    _, users = thin(minutes, rows["users"].to_numpy(dtype=float))
+    times, p95 = thin(minutes, rows["p95"].to_numpy(dtype=float))
+    figure, axis = plt.subplots(figsize=(8, 6))
+    points = axis.scatter(users, p95, c=times, s=8, cmap="viridis")
+    figure.colorbar(points, label="minutes since the start")
+    axis.set_xlabel("users")
+    axis.set_ylabel("aggregated p95 (ms)")
+    axis.set_title("Users against latency (steady state)")
+    return _save(figure, path)
+
+
+def comparison(table, baseline_steady, current_steady, path: Path, rows: int = 30) -> Path:
+    shown = table.sort_values("verdict", key=lambda v: v.map({"regression": 0, "improvement": 1}).fillna(2)).head(rows)
+    figure, (bars, lines) = plt.subplots(1, 2, figsize=(14, max(4, 0.3 * len(shown) + 2)))
+    labels = [f"{e} {m}" for e, m in zip(shown["endpoint"], shown["metric"], strict=True)]
+    centre = shown["effect"].to_numpy(dtype=float)
+    errors = [centre - shown["ci_low"].to_numpy(dtype=float), shown["ci_high"].to_numpy(dtype=float) - centre]
+    bars.barh(labels, centre, xerr=errors, color=[VERDICT_COLOURS[v] for v in shown["verdict"]], capsize=2)
+    bars.axvline(0, color="black", linewidth=0.8)
+    bars.invert_yaxis()
+    bars.set_xlabel("effect: relative change (failure rate: points), with its confidence interval")
+    for name, steady in (("baseline", baseline_steady), ("current", current_steady)):
+        rows = steady.rows(AGGREGATED)
+        minutes = (rows["timestamp"] - steady.start).to_numpy(dtype=float) / 60
+        lines.plot(*thin(minutes, rows["p95"].to_numpy(dtype=float)), label=f"{name} p95", linewidth=1)
+    lines.set_xlabel("minutes since the start (steady state)")
+    lines.set_ylabel("aggregated p95 (ms)")
+    lines.legend()
+    figure.suptitle("Current run against the baseline")
+    return _save(figure, path)

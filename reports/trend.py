@@ -1,0 +1,75 @@
+"""``trend PREFIX``: how each endpoint behaved over time, steady state only, with a stated test.
+
+Usage::
+
+    table = trend_table(steady, confidence=0.95)   # endpoint, metric, direction, slope per hour, p, test
+    paths = write_trend(run, steady, out_dir, confidence=0.95)
+
+Each series (RPS, failure rate, p50/p95/p99, and users on the aggregate) is classified as
+increasing, decreasing or stable by ``reports.statistics.classify_trend`` (Mann-Kendall on block
+means, Theil-Sen slope) after the warm-up is cut.
+"""
+
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from reports import plots
+from reports.render import Page
+from reports.series import AGGREGATED, METRICS
+from reports.statistics import classify_trend
+
+
+def trend_table(steady, confidence: float, progress=None) -> pd.DataFrame:
+    rows = []
+    endpoints = steady.endpoints()
+    for index, endpoint in enumerate(endpoints):
+        if progress:
+            progress("trends", index / max(len(endpoints), 1))
+        for metric in METRICS:
+            if metric == "users" and endpoint != AGGREGATED:
+                continue  # the user count is the run's, not an endpoint's
+            times, values = steady.series(endpoint, metric)
+            trend = classify_trend(times, values, confidence=confidence)
+            rows.append(
+                {
+                    "endpoint": endpoint,
+                    "metric": metric,
+                    "direction": "not tested" if math.isnan(trend.p_value) else trend.direction,
+                    "slope per hour": trend.slope_per_hour,
+                    "p": trend.p_value,
+                    "test": trend.test,
+                }
+            )
+    return pd.DataFrame(rows, columns=["endpoint", "metric", "direction", "slope per hour", "p", "test"])
+
+
+def write_trend(run, steady, out: Path, confidence: float, progress=None) -> list[Path]:
+    page = Page(f"Trends of {run.prefix}")
+    page.text(
+        f"Warm-up left out: {steady.warmup.cut_seconds:.0f} s ({steady.warmup.reason}); "
+        f"and the last {steady.cooldown_seconds} s, after the users began to stop."
+    )
+    page.text(
+        f"Each series is tested for a monotonic trend at {confidence:.0%} confidence "
+        "(Mann-Kendall on block means; slope by Theil-Sen, in the metric's unit per hour)."
+    )
+    if not run.full_history:
+        page.text(
+            "Only aggregated history, with cumulative percentiles: percentile trends and per-endpoint trends "
+            "need Locust's --csv-full-history.",
+            warning=True,
+        )
+    table = trend_table(steady, confidence, progress)
+    changing = table[table["direction"].isin(("increasing", "decreasing"))]
+    page.table("Trending series", changing)
+    page.table("All series", table)
+    pngs = [
+        plots.over_time(run, steady, out / "over_time.png"),
+        plots.latency_distribution(run, out / "latency_distribution.png"),
+        plots.users_vs_latency(steady, out / "users_vs_latency.png"),
+    ]
+    for heading, png in zip(("Over time", "Latency distribution", "Users against latency"), pngs, strict=True):
+        page.plot(heading, png)
+    return [*page.write(out / "trend"), *pngs]

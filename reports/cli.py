@@ -19,8 +19,8 @@ from pathlib import Path
 
 from reports.baselines import BaselineStore, run_metadata
 from reports.compare import comparability_warnings, compare_runs, effect_text, write_junit
-from reports.load import ReportInputError, load_run
-from reports.plots import comparison
+from reports.load import REPORT_HISTORY_COLUMNS, ReportInputError, load_run
+from reports.plots import comparison, run_plots
 from reports.progress import Progress
 from reports.render import Page
 from reports.series import SteadyState
@@ -115,24 +115,28 @@ def _out(args, default: str) -> Path:
     return Path(args.out or default)
 
 
-def run_compare(args, progress, current=None, current_name=None) -> int:
+def read(prefix: str, progress):
+    return load_run(prefix, progress, history_columns=REPORT_HISTORY_COLUMNS)
+
+
+def run_compare(args, progress, current=None, current_name=None, current_steady=None) -> int:
     store = BaselineStore(args.baselines)
     baseline_meta = store.meta(args.baseline)
-    baseline = load_run(store.prefix(args.baseline), progress)
+    baseline = read(store.prefix(args.baseline), progress)
     if current is not None:
         current_meta = run_metadata(current, None)
     elif bool(args.prefix) == bool(args.against_baseline):
         raise ReportInputError("compare needs either PREFIX or --against-baseline NAME (one of them)")
     elif args.against_baseline:
         current_meta, current_name = store.meta(args.against_baseline), args.against_baseline
-        current = load_run(store.prefix(args.against_baseline), progress)
+        current = read(store.prefix(args.against_baseline), progress)
     else:
-        current, current_name = load_run(args.prefix, progress), args.prefix
+        current, current_name = read(args.prefix, progress), args.prefix
         current_meta = run_metadata(current, None)
     _say_warnings(baseline)
     _say_warnings(current)
     progress("comparing")
-    baseline_steady, current_steady = SteadyState.of(baseline), SteadyState.of(current)
+    baseline_steady, current_steady = SteadyState.of(baseline), current_steady or SteadyState.of(current)
     result = compare_runs(baseline_steady, current_steady, args.min_effect, args.min_failure_points, args.confidence)
     out = _out(args, f"{current.prefix}_report")
     page = Page(f"{current_name} against baseline {args.baseline}")
@@ -206,21 +210,23 @@ def execute(args) -> int:
         return 0
     if args.command == "compare":
         return run_compare(args, progress)
-    run = load_run(args.prefix, progress)
+    run = read(args.prefix, progress)
     _say_warnings(run)
     progress("warm-up")
     steady = SteadyState.of(run)
     out = _out(args, f"{args.prefix}_report")
+    progress("plots")
+    pngs = run_plots(run, steady, out)
     paths = []
     if args.command in ("summary", "report"):
         progress("summary")
-        paths += write_summary(run, steady, out)
+        paths += write_summary(run, steady, out, pngs)
     if args.command in ("trend", "report"):
-        paths += write_trend(run, steady, out, args.confidence, progress)
+        paths += write_trend(run, steady, out, args.confidence, progress, pngs)
     progress.done()
     _print_paths(dict.fromkeys(paths))
     if args.command == "report" and args.baseline:
-        return run_compare(args, progress, current=run, current_name=args.prefix)
+        return run_compare(args, progress, current=run, current_name=args.prefix, current_steady=steady)
     return 0
 
 

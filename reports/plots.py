@@ -5,6 +5,7 @@ Usage::
     over_time(run, steady, out / "over_time.png")              # RPS, latency, users against time
     latency_distribution(run, out / "latency_distribution.png") # each endpoint's percentile curve
     users_vs_latency(steady, out / "users_vs_latency.png")
+    run_plots(run, steady, out)                                  # those three: {heading: path}
     comparison(table, baseline_steady, current_steady, out / "compare.png")
 
 Long histories are averaged into at most ``MAX_POINTS`` points per line: a 24-hour run has
@@ -97,6 +98,15 @@ def users_vs_latency(steady, path: Path) -> Path:
     axis.set_ylabel("aggregated p95 (ms)")
     axis.set_title("Users against latency (steady state)")
     return _save(figure, path)
+
+
+def run_plots(run, steady, out: Path) -> dict[str, Path]:
+    """The three plots of a run, by heading (the summary and the trend pages show the same ones)."""
+    return {
+        "Over time": over_time(run, steady, out / "over_time.png"),
+        "Latency distribution": latency_distribution(run, out / "latency_distribution.png"),
+        "Users against latency": users_vs_latency(steady, out / "users_vs_latency.png"),
+    }
 
 
 def comparison(table, baseline_steady, current_steady, path: Path, rows: int = 30) -> Path:

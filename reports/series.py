@@ -34,10 +34,11 @@ LABELS = {
 
 @dataclass(eq=False)
 class SteadyState:
-    history: pd.DataFrame  # rows after the warm-up, all endpoints
+    history: pd.DataFrame  # the run's whole history (not copied)
     start: int  # the run's first timestamp
     warmup: WarmUp
-    cooldown_seconds: int = 0  # left out at the end
+    first: int  # first and last timestamps of the steady state
+    last: int
     # Locust writes current (10-s) percentiles in the history only with --csv-full-history;
     # without it they are cumulative since the start, useless as per-interval samples.
     current_percentiles: bool = True
@@ -56,33 +57,43 @@ class SteadyState:
         # the suite's own end-of-run work (the write audit) runs; neither is the steady state.
         users = aggregated["users"].to_numpy()
         end = int(aggregated["timestamp"].iloc[np.flatnonzero(users == users.max())[-1]]) if len(users) else start
-        steady = history[(history["timestamp"] >= start + warmup.cut_seconds) & (history["timestamp"] <= end)]
-        return cls(steady, start, warmup, max(0, int(history["timestamp"].iloc[-1]) - end), run.full_history)
+        return cls(history, start, warmup, start + int(np.ceil(warmup.cut_seconds)), end, run.full_history)
 
     def __post_init__(self):
-        # One pass over the history instead of one filter per endpoint and metric (a day has ~1.8 M rows).
-        self._rows = {str(name): rows for name, rows in self.history.groupby("endpoint", observed=True, sort=False)}
+        # Row positions per endpoint, steady rows only: no copy of a history that can hold ~1.8 M rows.
+        timestamps = self.history["timestamp"].to_numpy()
+        steady = (timestamps >= self.first) & (timestamps <= self.last)
+        groups = self.history.groupby("endpoint", observed=True, sort=False).indices
+        self._positions = {str(name): rows[steady[rows]] for name, rows in groups.items()}
+
+    @property
+    def cooldown_seconds(self) -> int:
+        """Left out at the end: after the last interval at the top user count."""
+        return max(0, int(self.history["timestamp"].iloc[-1]) - self.last)
 
     def endpoints(self) -> list[str]:
-        return sorted(self._rows)
+        return sorted(name for name, rows in self._positions.items() if len(rows))
 
     def rows(self, endpoint: str) -> pd.DataFrame:
-        return self._rows.get(endpoint, self.history.iloc[:0])
+        return self.history.iloc[self._positions.get(endpoint, np.empty(0, dtype=int))]
+
+    def _column(self, endpoint: str, column: str) -> np.ndarray:
+        positions = self._positions.get(endpoint, np.empty(0, dtype=int))
+        return self.history[column].to_numpy()[positions].astype(float)
 
     def series(self, endpoint: str, metric: str) -> tuple[np.ndarray, np.ndarray]:
         """Times (s since the start) and values; empty for percentiles Locust wrote cumulatively."""
-        rows = self.rows(endpoint)
         if metric in PERCENTILES and not self.current_percentiles:
             return np.empty(0), np.empty(0)
-        times = (rows["timestamp"] - self.start).to_numpy(dtype=float)
-        rps = rows["rps"].to_numpy(dtype=float)
+        times = self._column(endpoint, "timestamp") - self.start
+        rps = self._column(endpoint, "rps")
         with np.errstate(divide="ignore", invalid="ignore"):
             if metric == "failure_rate":
-                values = np.where(rps > 0, 100.0 * rows["fail_rps"].to_numpy(dtype=float) / rps, np.nan)
+                values = np.where(rps > 0, 100.0 * self._column(endpoint, "fail_rps") / rps, np.nan)
             elif metric in PERCENTILES:
                 # Locust writes 0, not N/A, for a window without requests: that is no data, not 0 ms.
-                values = np.where(rps > 0, rows[metric].to_numpy(dtype=float), np.nan)
+                values = np.where(rps > 0, self._column(endpoint, metric), np.nan)
             else:
-                values = rows[metric].to_numpy(dtype=float)
+                values = self._column(endpoint, metric)
         keep = ~np.isnan(values)
         return times[keep], values[keep]

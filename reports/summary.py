@@ -69,7 +69,7 @@ def monitor_sections(run, page: Page) -> None:
     page.table("Alerts (monitor)", alerts)
 
 
-def write_summary(run, steady, out: Path) -> list[Path]:
+def write_summary(run, steady, out: Path, pngs: dict | None = None) -> list[Path]:
     page = Page(f"Summary of {run.prefix}")
     page.text(
         f"{run.max_users} users at most, {run.duration_seconds / 60:.1f} minutes; "
@@ -79,11 +79,7 @@ def write_summary(run, steady, out: Path) -> list[Path]:
     page.table("Endpoints (whole run)", endpoint_table(run))
     page.table("Failures", failure_table(run))
     monitor_sections(run, page)
-    pngs = [
-        plots.over_time(run, steady, out / "over_time.png"),
-        plots.latency_distribution(run, out / "latency_distribution.png"),
-        plots.users_vs_latency(steady, out / "users_vs_latency.png"),
-    ]
-    for heading, png in zip(("Over time", "Latency distribution", "Users against latency"), pngs, strict=True):
+    pngs = pngs or plots.run_plots(run, steady, out)
+    for heading, png in pngs.items():
         page.plot(heading, png)
-    return [*page.write(out / "summary"), *pngs]
+    return [*page.write(out / "summary"), *pngs.values()]

@@ -45,7 +45,7 @@ def trend_table(steady, confidence: float, progress=None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["endpoint", "metric", "direction", "slope per hour", "p", "test"])
 
 
-def write_trend(run, steady, out: Path, confidence: float, progress=None) -> list[Path]:
+def write_trend(run, steady, out: Path, confidence: float, progress=None, pngs: dict | None = None) -> list[Path]:
     page = Page(f"Trends of {run.prefix}")
     page.text(
         f"Warm-up left out: {steady.warmup.cut_seconds:.0f} s ({steady.warmup.reason}); "
@@ -65,11 +65,7 @@ def write_trend(run, steady, out: Path, confidence: float, progress=None) -> lis
     changing = table[table["direction"].isin(("increasing", "decreasing"))]
     page.table("Trending series", changing)
     page.table("All series", table)
-    pngs = [
-        plots.over_time(run, steady, out / "over_time.png"),
-        plots.latency_distribution(run, out / "latency_distribution.png"),
-        plots.users_vs_latency(steady, out / "users_vs_latency.png"),
-    ]
-    for heading, png in zip(("Over time", "Latency distribution", "Users against latency"), pngs, strict=True):
+    pngs = pngs or plots.run_plots(run, steady, out)
+    for heading, png in pngs.items():
         page.plot(heading, png)
-    return [*page.write(out / "trend"), *pngs]
+    return [*page.write(out / "trend"), *pngs.values()]

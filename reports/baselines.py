@@ -106,13 +106,15 @@ class BaselineStore:
         self.meta(name)
         return str(self._path(name) / "run")
 
-    def save(self, name: str, prefix: str, host: str | None = None, replace: bool = False, progress=None) -> dict:
+    def save(
+        self, name: str, prefix: str, host: str | None = None, replace: bool = False, progress=None, allow_cut=False
+    ) -> dict:
         target = self._path(name)
         if target.exists() and not replace:
             raise ReportInputError(
                 f"baseline {name!r} already exists in {self.directory}; give --replace to replace it"
             )
-        run = load_run(prefix, progress)  # only a run that loads becomes a baseline
+        run = load_run(prefix, progress, allow_cut=allow_cut)  # only a run that loads becomes a baseline
         meta = {"name": name, "saved_at": datetime.now(UTC).isoformat(timespec="seconds"), **run_metadata(run, host)}
         self.directory.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=self.directory))

@@ -56,6 +56,9 @@ def parser() -> argparse.ArgumentParser:
 
     def with_out(command):
         command.add_argument("--out", help="directory for the report files (default: PREFIX_report)")
+        command.add_argument(
+            "--allow-cut", action="store_true", help="read a history whose last line a killed run left half-written"
+        )
 
     def with_statistics(command):
         command.add_argument("--confidence", type=_fraction(0.5, 0.999), default=0.95, help="(default 0.95)")
@@ -96,6 +99,7 @@ def parser() -> argparse.ArgumentParser:
     save.add_argument("prefix")
     save.add_argument("--host", help="the host the run loaded (default: from its monitor export)")
     save.add_argument("--replace", action="store_true", help="replace a baseline of that name")
+    save.add_argument("--allow-cut", action="store_true", help="keep a history whose last line is half-written")
     for action in ("list", "show", "delete"):
         command = actions.add_parser(action)
         if action != "list":
@@ -115,23 +119,23 @@ def _out(args, default: str) -> Path:
     return Path(args.out or default)
 
 
-def read(prefix: str, progress):
-    return load_run(prefix, progress, history_columns=REPORT_HISTORY_COLUMNS)
+def read(prefix: str, progress, allow_cut: bool = False):
+    return load_run(prefix, progress, history_columns=REPORT_HISTORY_COLUMNS, allow_cut=allow_cut)
 
 
 def run_compare(args, progress, current=None, current_name=None, current_steady=None) -> int:
     store = BaselineStore(args.baselines)
     baseline_meta = store.meta(args.baseline)
-    baseline = read(store.prefix(args.baseline), progress)
+    baseline = read(store.prefix(args.baseline), progress, args.allow_cut)
     if current is not None:
         current_meta = run_metadata(current, None)
     elif bool(args.prefix) == bool(args.against_baseline):
         raise ReportInputError("compare needs either PREFIX or --against-baseline NAME (one of them)")
     elif args.against_baseline:
         current_meta, current_name = store.meta(args.against_baseline), args.against_baseline
-        current = read(store.prefix(args.against_baseline), progress)
+        current = read(store.prefix(args.against_baseline), progress, args.allow_cut)
     else:
-        current, current_name = read(args.prefix, progress), args.prefix
+        current, current_name = read(args.prefix, progress, args.allow_cut), args.prefix
         current_meta = run_metadata(current, None)
     _say_warnings(baseline)
     _say_warnings(current)
@@ -193,7 +197,9 @@ def execute(args) -> int:
     if args.command == "baseline":
         store = BaselineStore(args.baselines)
         if args.action == "save":
-            meta = store.save(args.name, args.prefix, host=args.host, replace=args.replace, progress=progress)
+            meta = store.save(
+                args.name, args.prefix, args.host, replace=args.replace, progress=progress, allow_cut=args.allow_cut
+            )
             progress.done()
             print(f"saved baseline {args.name!r} in {args.baselines}: {json.dumps(meta)}")
         elif args.action == "list":
@@ -210,7 +216,7 @@ def execute(args) -> int:
         return 0
     if args.command == "compare":
         return run_compare(args, progress)
-    run = read(args.prefix, progress)
+    run = read(args.prefix, progress, args.allow_cut)
     _say_warnings(run)
     progress("warm-up")
     steady = SteadyState.of(run)

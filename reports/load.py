@@ -118,16 +118,26 @@ class Run:
 REPORT_HISTORY_COLUMNS = frozenset({"timestamp", "users", "type", "name", "rps", "fail_rps", "p50", "p95", "p99"})
 
 
-def load_run(prefix: str, progress: Progress | None = None, history_columns: frozenset | None = None) -> Run:
+def load_run(
+    prefix: str, progress: Progress | None = None, history_columns: frozenset | None = None, allow_cut: bool = False
+) -> Run:
     """Every file of a run; ReportInputError (one line) on bad input.
 
     ``history_columns``: read only these history columns (our names; every column is still checked
-    to be in the header), e.g. ``REPORT_HISTORY_COLUMNS``; None reads them all.
+    to be in the header), e.g. ``REPORT_HISTORY_COLUMNS``; None reads them all. A history whose last
+    line is half-written (a killed run) is an error, unless ``allow_cut``: then that line is left
+    out and said in ``Run.warnings``.
     """
     found: list[str] = []
+
+    def cut_line(message: str) -> None:
+        if not allow_cut:
+            raise ReportInputError(message.replace(": left out", "; give --allow-cut to read the rest"))
+        found.append(message)
+
     stats = read_table(Path(f"{prefix}_stats.csv"), STATS, required_by=prefix)
     history = read_table(
-        Path(f"{prefix}_stats_history.csv"), HISTORY, progress, found.append, required_by=prefix, only=history_columns
+        Path(f"{prefix}_stats_history.csv"), HISTORY, progress, cut_line, required_by=prefix, only=history_columns
     )
     ambiguous = ambiguous_names(stats, history)  # both files label an endpoint the same way
     add_endpoints(stats, ambiguous)

@@ -1,8 +1,10 @@
 """``python -m reports`` on CSV files of real Locust runs: summaries, trends, baselines, verdicts, bad input."""
 
+import base64
 import contextlib
 import io
 import json
+import re
 import subprocess
 import sys
 from types import SimpleNamespace
@@ -73,7 +75,8 @@ def test_summary_writes_markdown_and_a_self_contained_html_with_the_plots(runs, 
     markdown = (out / "summary.md").read_text()
     assert "| GET /ctx " in markdown and "Aggregated" in markdown and "Monitor verdict: PASS" in markdown
     html = (out / "summary.html").read_text()
-    assert html.count("src='data:image/png;base64,") == 3  # the three plots, inlined
+    images = re.findall(r"src='data:image/png;base64,([A-Za-z0-9+/=]+)'", html)
+    assert len(images) == 3 and all(base64.b64decode(image)[:4] == b"\x89PNG" for image in images)  # inlined
     for png in ("over_time.png", "latency_distribution.png", "users_vs_latency.png"):
         assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -162,3 +165,18 @@ def test_bad_input_is_one_line_and_exit_2(runs, tmp_path, args, message):
     assert result.returncode == 2
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert not (tmp_path / "nowhere").exists()
+
+
+def test_a_history_cut_by_a_killed_run_is_refused_unless_allowed(runs, tmp_path):
+    import shutil
+
+    prefix = tmp_path / "killed"
+    for suffix in ("_stats.csv", "_stats_history.csv"):
+        shutil.copyfile(f"{runs['fast']}{suffix}", f"{prefix}{suffix}")
+    history = tmp_path / "killed_stats_history.csv"
+    history.write_bytes(history.read_bytes()[:-25])
+    refused = reports("summary", str(prefix), "--out", str(tmp_path / "out"))
+    assert refused.returncode == 2 and "is incomplete" in refused.stderr and "--allow-cut" in refused.stderr
+    assert not (tmp_path / "out").exists()  # nothing written
+    allowed = reports("summary", str(prefix), "--out", str(tmp_path / "out"), "--allow-cut")
+    assert allowed.returncode == 0 and "warning:" in allowed.stderr

@@ -201,11 +201,12 @@ def test_a_header_without_rows(small, kind):
     )
 
 
-def test_a_half_written_last_history_line_is_left_out_with_a_warning(small):
+def test_a_half_written_last_history_line_is_an_error_or_left_out_on_request(small):
     history = file(small, "stats_history")
     history.write_bytes(history.read_bytes()[:-40])  # a killed run: 537 whole rows, then part of one
     message = f"{history}: line 539 is incomplete (the run killed while writing it?): left out"
-    run = load_run(small)
+    assert error_of(small) == message.replace(": left out", "; give --allow-cut to read the rest")
+    run = load_run(small, allow_cut=True)
     assert len(run.history) == 537 and run.warnings == [message]
     with pytest.warns(ReportInputWarning, match=re.escape(message)):
         assert len(load_history(history)) == 537

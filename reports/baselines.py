@@ -78,6 +78,11 @@ def run_metadata(run, host: str | None) -> dict:
     }
 
 
+def _drop_cut_line(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: data.rfind(b"\n") + 1])
+
+
 class BaselineStore:
     def __init__(self, directory: str | Path = "baselines"):
         self.directory = Path(directory)
@@ -118,11 +123,16 @@ class BaselineStore:
         meta = {"name": name, "saved_at": datetime.now(UTC).isoformat(timespec="seconds"), **run_metadata(run, host)}
         self.directory.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=self.directory))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes it 0700: a baseline is for the whole team
         try:
             for suffix in SUFFIXES:
                 source = Path(f"{prefix}{suffix}")
                 if source.is_file():
                     shutil.copyfile(source, staging / f"run{suffix}")
+            if run.warnings:  # kept with --allow-cut: the baseline holds the complete lines only
+                _drop_cut_line(staging / "run_stats_history.csv")
             (staging / META).write_text(json.dumps(meta, indent=2) + "\n")
             self._swap_in(staging, target)
         finally:

@@ -66,11 +66,17 @@ def parser() -> argparse.ArgumentParser:
     def with_store(command):
         command.add_argument("--baselines", default="baselines", help="baseline directory (default baselines/)")
 
+    def with_trend(command):
+        command.add_argument(
+            "--min-change", type=_fraction(0.0, 10.0), default=0.10, help="smallest trend that matters (0.10)"
+        )
+
     for name, text in (("summary", "per-endpoint table, failures, monitor, plots"), ("trend", "trends over time")):
         command = commands.add_parser(name, help=text)
         command.add_argument("prefix")
         with_out(command)
         with_statistics(command)
+        with_trend(command)
 
     def with_compare(command):
         command.add_argument(
@@ -91,6 +97,7 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument("prefix")
     report.add_argument("--baseline", help="also compare with this baseline")
     with_compare(report)
+    with_trend(report)
 
     baseline = commands.add_parser("baseline", help="save, list, show or delete named baselines")
     actions = baseline.add_subparsers(dest="action", required=True)
@@ -129,6 +136,7 @@ def run_compare(args, progress, current=None, current_name=None, current_steady=
     baseline = read(store.prefix(args.baseline), progress, args.allow_cut)
     if current is not None:
         current_meta = run_metadata(current, None)
+        args.against_baseline = None
     elif bool(args.prefix) == bool(args.against_baseline):
         raise ReportInputError("compare needs either PREFIX or --against-baseline NAME (one of them)")
     elif args.against_baseline:
@@ -142,7 +150,8 @@ def run_compare(args, progress, current=None, current_name=None, current_steady=
     progress("comparing")
     baseline_steady, current_steady = SteadyState.of(baseline), current_steady or SteadyState.of(current)
     result = compare_runs(baseline_steady, current_steady, args.min_effect, args.min_failure_points, args.confidence)
-    out = _out(args, f"{current.prefix}_report")
+    default_out = f"compare_{args.against_baseline}_vs_{args.baseline}" if args.against_baseline else None
+    out = _out(args, default_out or f"{current.prefix}_report")  # never inside the baseline store
     page = Page(f"{current_name} against baseline {args.baseline}")
     for warning in comparability_warnings(baseline_meta, current_meta):
         page.text(f"Runs may not be comparable: {warning}.", warning=True)
@@ -216,6 +225,8 @@ def execute(args) -> int:
         return 0
     if args.command == "compare":
         return run_compare(args, progress)
+    if args.command == "report" and args.baseline:
+        BaselineStore(args.baselines).meta(args.baseline)  # an unknown baseline: bad input before anything is written
     run = read(args.prefix, progress, args.allow_cut)
     _say_warnings(run)
     progress("warm-up")
@@ -228,7 +239,7 @@ def execute(args) -> int:
         progress("summary")
         paths += write_summary(run, steady, out, pngs)
     if args.command in ("trend", "report"):
-        paths += write_trend(run, steady, out, args.confidence, progress, pngs)
+        paths += write_trend(run, steady, out, args.confidence, progress, pngs, args.min_change)
     progress.done()
     _print_paths(dict.fromkeys(paths))
     if args.command == "report" and args.baseline:

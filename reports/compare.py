@@ -16,6 +16,7 @@ The whole family of endpoints x metrics is corrected for multiple testing (see
 """
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -34,6 +35,19 @@ COMPARED = {
     "rps": (False, "relative"),
 }
 DURATION_TOLERANCE = 0.2
+COLUMNS = [
+    "endpoint",
+    "metric",
+    "baseline",
+    "current",
+    "effect",
+    "ci_low",
+    "ci_high",
+    "p",
+    "p_adjusted",
+    "verdict",
+    "note",
+]
 
 
 @dataclass
@@ -98,7 +112,7 @@ def compare_runs(
         }
         for (endpoint, metric), pair, result in zip(keys, pairs, results, strict=True)
     ]
-    table = pd.DataFrame(rows, columns=[*(rows[0] if rows else ["endpoint", "metric", "verdict"])])
+    table = pd.DataFrame(rows, columns=COLUMNS)
     return ComparisonResult(
         table, sorted(baseline_endpoints - current_endpoints), sorted(current_endpoints - baseline_endpoints)
     )
@@ -127,5 +141,6 @@ def write_junit(path: str, result: ComparisonResult, names: tuple[str, str]) -> 
     document = JUnitXml()
     document.add_testsuite(suite)
     xml = document.tostring()
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     with atomic_save(path) as handle:
         handle.write(xml if isinstance(xml, bytes) else xml.encode())

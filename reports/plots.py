@@ -56,7 +56,7 @@ def over_time(run, steady, path: Path) -> Path:
     figure, (rps, latency, users) = plt.subplots(3, 1, figsize=(11, 8), sharex=True)
     for axis, columns, label in (
         (rps, ("rps", "fail_rps"), "per second"),
-        (latency, ("p50", "p95", "p99"), "ms (current percentiles)"),
+        (latency, ("p50", "p95", "p99"), "ms (current)" if run.full_history else "ms (cumulative: no full history)"),
         (users, ("users",), "users"),
     ):
         for column in columns:
@@ -87,7 +87,8 @@ def latency_distribution(run, path: Path) -> Path:
 
 
 def users_vs_latency(steady, path: Path) -> Path:
-    rows = steady.rows(AGGREGATED)
+    history = steady.history
+    rows = history[history["endpoint"] == AGGREGATED]  # the whole run: in the steady state users don't vary
     minutes = (rows["timestamp"] - steady.start).to_numpy(dtype=float) / 60
     _, users = thin(minutes, rows["users"].to_numpy(dtype=float))
     times, p95 = thin(minutes, rows["p95"].to_numpy(dtype=float))
@@ -96,7 +97,7 @@ def users_vs_latency(steady, path: Path) -> Path:
     figure.colorbar(points, label="minutes since the start")
     axis.set_xlabel("users")
     axis.set_ylabel("aggregated p95 (ms)")
-    axis.set_title("Users against latency (steady state)")
+    axis.set_title("Users against latency (whole run)")
     return _save(figure, path)
 
 

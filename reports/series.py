@@ -48,15 +48,18 @@ class SteadyState:
         history = run.history
         start = int(history["timestamp"].iloc[0])
         aggregated = history[history["endpoint"] == AGGREGATED]
-        warmup = detect_warmup(
-            (aggregated["timestamp"] - start).to_numpy(dtype=float),
-            aggregated["p95"].to_numpy(dtype=float),
-            aggregated["users"].to_numpy(dtype=float),
-        )
-        # The end is cut too: after the last interval at the top user count, users are stopping and
+        # The end is cut first: after the last interval at the top user count, users are stopping and
         # the suite's own end-of-run work (the write audit) runs; neither is the steady state.
         users = aggregated["users"].to_numpy()
-        end = int(aggregated["timestamp"].iloc[np.flatnonzero(users == users.max())[-1]]) if len(users) else start
+        last_at_top = np.flatnonzero(users == users.max())[-1] if len(users) else 0
+        end = int(aggregated["timestamp"].iloc[last_at_top]) if len(users) else start
+        within = aggregated.iloc[: last_at_top + 1]
+        warmup = detect_warmup(
+            (within["timestamp"] - start).to_numpy(dtype=float),
+            # Without --csv-full-history Locust's history percentiles are cumulative: no transient to find in them.
+            within["p95" if run.full_history else "rps"].to_numpy(dtype=float),
+            within["users"].to_numpy(dtype=float),
+        )
         return cls(history, start, warmup, start + int(np.ceil(warmup.cut_seconds)), end, run.full_history)
 
     def __post_init__(self):

@@ -262,17 +262,24 @@ def compare_series(
     """
     if kind not in ("relative", "absolute"):
         raise ValueError(f"kind must be 'relative' or 'absolute', not {kind!r}")
-    rows = max(block, math.ceil(max(np.size(baseline), np.size(current)) / max_blocks))
-    old, new = _row_blocks(baseline, rows), _row_blocks(current, rows)
+    # Each side's blocks are sized by its own length: a day-long baseline may need longer blocks (at most
+    # max_blocks of them), but that must not leave a short current run with too few blocks to test.
+    rows_old = max(block, math.ceil(np.size(baseline) / max_blocks))
+    rows_new = max(block, math.ceil(np.size(current) / max_blocks))
+    rows = min(rows_old, rows_new)
+    old, new = _row_blocks(baseline, rows_old), _row_blocks(current, rows_new)
     if not old.size or not new.size:
         return _untested("inconclusive", "no samples", old.size, new.size)
     if min(old.size, new.size) < MIN_COMPARE_BLOCKS:
-        note = f"too few samples: {old.size} and {new.size} blocks of {rows} rows (need {MIN_COMPARE_BLOCKS} each)"
+        note = (
+            f"too few samples: {old.size} and {new.size} blocks of {rows_old} and {rows_new} rows "
+            f"(need {MIN_COMPARE_BLOCKS} each)"
+        )
         return _untested("inconclusive", note, old.size, new.size)
     if not old.any() and not new.any():
         note = "no failures in either run" if kind == "absolute" else "both runs are zero throughout"
         return _untested("no change", note, old.size, new.size, 0.0)
-    note = f"blocks of {rows} rows" if rows != block else ""
+    note = f"blocks of {rows_old} and {rows_new} rows" if (rows_old, rows_new) != (block, block) else ""
     if kind == "relative":
         positive = np.r_[old, new][np.r_[old, new] > 0]
         if not positive.size:

@@ -7,7 +7,9 @@ Usage::
 
 Each series (RPS, failure rate, p50/p95/p99, and users on the aggregate) is classified as
 increasing, decreasing or stable by ``reports.statistics.classify_trend`` (Mann-Kendall on block
-means, Theil-Sen slope) after the warm-up is cut.
+means, Theil-Sen slope) after the warm-up is cut; a significant trend smaller than ``min_change``
+of the series' level over the steady state (default 10%) counts as stable: with a day of data,
+tiny slopes are significant and meaningless.
 """
 
 import math
@@ -21,7 +23,15 @@ from reports.series import AGGREGATED, METRICS
 from reports.statistics import classify_trend
 
 
-def trend_table(steady, confidence: float, progress=None) -> pd.DataFrame:
+def _direction(trend, min_change: float) -> str:
+    if math.isnan(trend.p_value):
+        return "not tested"
+    if trend.direction != "stable" and not abs(trend.relative_change) >= min_change:
+        return "stable"  # significant, but smaller than a change that matters (or no level to compare with)
+    return trend.direction
+
+
+def trend_table(steady, confidence: float, progress=None, min_change: float = 0.10) -> pd.DataFrame:
     rows = []
     endpoints = steady.endpoints()
     for index, endpoint in enumerate(endpoints):
@@ -36,16 +46,19 @@ def trend_table(steady, confidence: float, progress=None) -> pd.DataFrame:
                 {
                     "endpoint": endpoint,
                     "metric": metric,
-                    "direction": "not tested" if math.isnan(trend.p_value) else trend.direction,
+                    "direction": _direction(trend, min_change),
+                    "change": trend.relative_change,
                     "slope per hour": trend.slope_per_hour,
                     "p": trend.p_value,
                     "test": trend.test,
                 }
             )
-    return pd.DataFrame(rows, columns=["endpoint", "metric", "direction", "slope per hour", "p", "test"])
+    return pd.DataFrame(rows, columns=["endpoint", "metric", "direction", "change", "slope per hour", "p", "test"])
 
 
-def write_trend(run, steady, out: Path, confidence: float, progress=None, pngs: dict | None = None) -> list[Path]:
+def write_trend(
+    run, steady, out: Path, confidence: float, progress=None, pngs: dict | None = None, min_change: float = 0.10
+) -> list[Path]:
     page = Page(f"Trends of {run.prefix}")
     page.text(
         f"Warm-up left out: {steady.warmup.cut_seconds:.0f} s ({steady.warmup.reason}); "
@@ -53,7 +66,8 @@ def write_trend(run, steady, out: Path, confidence: float, progress=None, pngs: 
     )
     page.text(
         f"Each series is tested for a monotonic trend at {confidence:.0%} confidence "
-        "(Mann-Kendall on block means; slope by Theil-Sen, in the metric's unit per hour)."
+        "(Mann-Kendall on block means; slope by Theil-Sen, in the metric's unit per hour); a trend counts only "
+        f"when the series changes by at least {min_change:.0%} of its level over the steady state (change)."
     )
     if not run.full_history:
         page.text(
@@ -61,7 +75,7 @@ def write_trend(run, steady, out: Path, confidence: float, progress=None, pngs: 
             "need Locust's --csv-full-history.",
             warning=True,
         )
-    table = trend_table(steady, confidence, progress)
+    table = trend_table(steady, confidence, progress, min_change)
     changing = table[table["direction"].isin(("increasing", "decreasing"))]
     page.table("Trending series", changing)
     page.table("All series", table)

@@ -204,7 +204,7 @@ def test_a_day_long_family_of_20_endpoints_and_5_metrics_is_fast():
     print(f"compare_family, 20 endpoints x 5 metrics of 86,400 rows: {time.perf_counter() - started:.2f} s")
     assert len(results) == 100
     assert {r.verdict for (_, m), r in zip(keys, results, strict=True) if m == "p99"} == {"regression"}
-    assert all(r.note == "blocks of 87 rows" and r.baseline_n == 993 for r in results)
+    assert all(r.note == "blocks of 87 and 87 rows" and r.baseline_n == 993 for r in results)
 
 
 # --- trend ---------------------------------------------------------------------------------------------------------
@@ -324,3 +324,11 @@ def test_short_all_nan_and_starting_high_series():
     settling = 100 * (1 + 2 * np.exp(-times / 20)) * np.exp(np.random.default_rng(8).normal(0.0, 0.3, times.size))
     warmup = detect_warmup(times, locust_window(settling))  # no user counts: the latency alone decides
     assert 40 <= warmup.cut_seconds <= 130 and warmup.reason.startswith("latency settled at +")
+
+
+def test_a_short_run_against_a_day_long_baseline_still_gets_a_verdict():
+    rng = np.random.default_rng(5)
+    baseline = rng.lognormal(3.0, 0.2, 86_400)
+    current = rng.lognormal(3.0, 0.2, 400) * 1.5
+    (result,) = compare_family([{"baseline": baseline, "current": current, "higher_is_worse": True}])
+    assert result.verdict == "regression" and result.current_n == 40, result

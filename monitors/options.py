@@ -6,13 +6,16 @@ Register from ``monitors.register`` (it does)::
 
 Like ctxload's traffic options (``users.options``), every option has a validating type: a bad
 value on the command line or in locust.conf ends Locust with one line and exit code 2 before
-any traffic. The thresholds file itself is read and checked at ``init`` (``monitors.register``).
+any traffic and before Locust opens its ``--csv`` files; so is the thresholds file, read and checked
+by the type of ``--thresholds``.
 """
 
 import argparse
 import math
 import re
 from dataclasses import dataclass, fields
+
+from monitors.rules import ThresholdsError, load_rules
 
 RETENTION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h)?\s*$")
 
@@ -65,6 +68,17 @@ def pid(text) -> int | None:
 def path_or_none(text) -> str | None:
     value = "" if text is None else str(text).strip()
     return value or None
+
+
+def thresholds_file(text) -> str | None:
+    """A thresholds file that loads: checked while Locust parses its options, before it opens any file."""
+    path = path_or_none(text)
+    if path is not None:
+        try:
+            load_rules(path)
+        except ThresholdsError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    return path
 
 
 def flag(value) -> bool:
@@ -124,7 +138,7 @@ _PARSERS = {
     "server_poll_interval": poll_interval,
     "monitor_retention": retention,
     "monitor_summary_every": period,
-    "thresholds": path_or_none,
+    "thresholds": thresholds_file,
     "target_pid": pid,
     "abort_on_critical": flag,
     "junit": path_or_none,

@@ -207,6 +207,22 @@ _HELP = {
 }
 
 
+class LargeBoundsAction(argparse.Action):
+    """Stores --large-min-bytes / --large-max-bytes and checks them against each other while Locust parses.
+
+    argparse fills in defaults before it runs any action, so whichever of the two comes last sees both
+    final values: the conflict is caught at parse time, before Locust opens any ``--csv`` file (its
+    ``init`` comes after that).
+    """
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, values)
+        low = getattr(namespace, "large_min_bytes", None)
+        high = getattr(namespace, "large_max_bytes", None)
+        if low is not None and high is not None and low > high:
+            parser.error(f"--large-min-bytes {low} must not exceed --large-max-bytes {high}")
+
+
 def add_arguments(parser, **_kwargs) -> None:
     """An ``init_command_line_parser`` listener: add ctxload's options to Locust's parser."""
     defaults = Settings()
@@ -215,6 +231,8 @@ def add_arguments(parser, **_kwargs) -> None:
         kwargs = {"type": _PARSERS[field.name], "default": default, "help": f"{_HELP[field.name]} (default {default})"}
         if field.name == "shape":
             kwargs["choices"] = SHAPES
+        if field.name in ("large_min_bytes", "large_max_bytes"):
+            kwargs["action"] = LargeBoundsAction
         # On the parser itself, not a group: only its add_argument marks options for the web UI.
         parser.add_argument(f"--{field.name.replace('_', '-')}", **kwargs)
 

@@ -132,9 +132,10 @@ def test_a_slower_build_is_a_regression_exit_4_and_a_faster_one_is_not(runs, tmp
     failed = [case.name for suite in JUnitXml.fromfile(str(junit)) for case in suite if
               any(isinstance(r, Failure) for r in case.result)]  # fmt: skip
     assert set(regressed) <= set(failed)
-    faster = reports("compare", "--baseline", "slow", "--against-baseline", "fast", "--baselines", store)
+    faster = reports("compare", "--baseline", "slow", "--against-baseline", "fast", "--baselines", store, cwd=tmp_path)
     assert faster.returncode == 0, faster.stdout + faster.stderr
     assert "REGRESSION" not in faster.stdout and "improvement" in faster.stdout
+    assert (tmp_path / "compare_fast_vs_slow" / "compare.html").exists()  # beside, not inside, the store
 
 
 def test_a_run_against_its_own_baseline_has_no_regression(runs, tmp_path):

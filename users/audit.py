@@ -90,7 +90,13 @@ def run_audit(environment, settings: Settings, rng: random.Random | None = None)
     if not len(ledger) or not settings.audit_sample or not environment.host:
         return result
     keys = ledger.sample(settings.audit_sample, rng or random.Random())
-    session = FastHttpSession(base_url=environment.host, request_event=environment.events.request, user=None)
+    session = FastHttpSession(
+        base_url=environment.host,
+        request_event=environment.events.request,
+        user=None,
+        network_timeout=settings.request_timeout,
+        connection_timeout=settings.request_timeout,
+    )
 
     def check(key: str) -> None:
         with session.get(f"/ctx?key={key}", name="GET /ctx (audit)", catch_response=True) as response:

@@ -46,6 +46,12 @@ class ContextUser(FastHttpUser):
     kind = "user"
     wait_time = between(0.5, 1.5)
 
+    def __init__(self, environment):
+        # FastHttpUser builds its client in __init__ from these two: set them from --request-timeout first.
+        timeout = Settings.from_options(environment.parsed_options).request_timeout
+        self.network_timeout = self.connection_timeout = timeout
+        super().__init__(environment)
+
     def on_start(self):
         self.settings = Settings.from_options(self.environment.parsed_options)
         self.ledger = ledger_for(self.environment)

@@ -98,6 +98,17 @@ def positive_seconds(text) -> float:
     return value
 
 
+def bounded_seconds(low: float, high: float):
+    def parse(text) -> float:
+        value = seconds(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected {low:g} to {high:g} seconds, got {text!r}")
+        return value
+
+    parse.__name__ = "seconds"
+    return parse
+
+
 def audit_seconds(text) -> float:
     # A worker audits inside Locust's message loop, which must hear the master's heartbeat
     # within 60 s, or the worker quits: keep the audit well inside that.
@@ -133,6 +144,7 @@ class Settings:
     summary_every: float = 60.0
     push_deadline: float = 5.0
     ws_timeout: float = 10.0
+    request_timeout: float = 60.0
 
     @property
     def formats(self) -> tuple[str, ...]:
@@ -179,6 +191,7 @@ _PARSERS = {
     "summary_every": seconds,
     "push_deadline": positive_seconds,
     "ws_timeout": positive_seconds,
+    "request_timeout": bounded_seconds(0.1, 600),
 }
 
 _HELP = {
@@ -204,6 +217,7 @@ _HELP = {
     "summary_every": "soak shape: interval of the one-line progress summary in the log",
     "push_deadline": "time a subscribed session has to receive a write's context_updated before it counts as lost",
     "ws_timeout": "time a Socket.IO session waits for a connect, a reply or a confirmation",
+    "request_timeout": "time an HTTP request waits to connect, and then for each read, before it fails (0.1 to 600)",
 }
 
 

@@ -11,6 +11,7 @@ Locust monkey-patches the standard library with gevent when imported; importing 
 gives every test the same patched world.
 """
 
+import socket
 import subprocess
 import sys
 import uuid
@@ -60,6 +61,30 @@ def start_server(tmp_path):
 def slow_server(start_server):
     """A fresh reference server that answers every request 30 ms late (for latency alerts)."""
     return start_server("--inject-latency-ms", "30")
+
+
+@pytest.fixture
+def silent_host():
+    """A loopback port that accepts connections, keeps them, and never says a word.
+
+    Yields ``(url, accepted)``; ``accepted`` lists the connections made (a run that must send no
+    traffic leaves it empty; one against a target that never answers times out on it).
+    """
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    accepted: list[socket.socket] = []
+
+    def accept():
+        while True:
+            accepted.append(server.accept()[0])
+
+    greenlet = gevent.spawn(accept)
+    yield f"http://127.0.0.1:{server.getsockname()[1]}", accepted
+    greenlet.kill()
+    for connection in accepted:
+        connection.close()
+    server.close()
 
 
 @pytest.fixture

@@ -5,11 +5,9 @@ at ``--csv``/``--monitor-export``/``--junit`` files that already hold a sentinel
 """
 
 import re
-import socket
 import subprocess
 import sys
 
-import gevent
 import pytest
 
 from tests.conftest import PROJECT_ROOT
@@ -63,25 +61,6 @@ OTHER_CASES = [
 
 
 @pytest.fixture
-def listener():
-    """A loopback port that accepts and counts connections: the host every bad run is pointed at."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(16)
-    accepted = []
-
-    def accept():
-        while True:
-            connection, _ = server.accept()
-            accepted.append(connection)
-
-    greenlet = gevent.spawn(accept)
-    yield f"http://127.0.0.1:{server.getsockname()[1]}", accepted
-    greenlet.kill()
-    server.close()
-
-
-@pytest.fixture
 def inputs(tmp_path):
     for name, text in THRESHOLDS.items():
         (tmp_path / name).write_text(text)
@@ -103,8 +82,8 @@ def one_error_line(stderr: str) -> str:
 
 
 @pytest.mark.parametrize(("arguments", "message"), LOCUST_CASES, ids=[" ".join(case[0]) for case in LOCUST_CASES])
-def test_bad_locust_input(locust_command, listener, inputs, arguments, message):
-    host, accepted = listener
+def test_bad_locust_input(locust_command, silent_host, inputs, arguments, message):
+    host, accepted = silent_host
     folder, outputs = inputs
     filled = [argument.format(dir=folder) for argument in arguments]
     command = locust_command(

@@ -1,32 +1,7 @@
 """A target that never answers, or refuses from the start: every request fails, clearly, within --request-timeout."""
 
-import socket
-
-import gevent
-import pytest
-
 from tests.helpers import free_port
 from users.writer import ContextWriter
-
-
-@pytest.fixture
-def silent_host():
-    """A loopback port that accepts connections and never says a word."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(64)
-    held = []
-
-    def accept():
-        while True:
-            held.append(server.accept()[0])
-
-    greenlet = gevent.spawn(accept)
-    yield f"http://127.0.0.1:{server.getsockname()[1]}"
-    greenlet.kill()
-    for connection in held:
-        connection.close()
-    server.close()
 
 
 def failures_of(environment) -> dict[str, int]:
@@ -34,7 +9,7 @@ def failures_of(environment) -> dict[str, int]:
 
 
 def test_a_silent_target_fails_each_request_after_the_request_timeout(run_locust, silent_host):
-    environment = run_locust([ContextWriter], silent_host, seconds=3, users=2, request_timeout=0.5, audit_sample=0)
+    environment = run_locust([ContextWriter], silent_host[0], seconds=3, users=2, request_timeout=0.5, audit_sample=0)
     entry = environment.stats.entries[("POST /ctx", "POST")]
     assert entry.num_requests == entry.num_failures > 0
     # Each failed within the timeout (not Locust's 60 s default): at least a few per user in 3 s.

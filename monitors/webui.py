@@ -79,8 +79,7 @@ def _text(value) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def monitor_rows(run) -> list[dict]:
-    status = run.monitor.status()
+def monitor_rows(run, status: dict) -> list[dict]:
     snapshot = status["snapshot"]
     rows = [
         {"figure": "verdict so far", "value": "critical held" if status["critical_held"] else "pass"},
@@ -109,14 +108,14 @@ def monitor_rows(run) -> list[dict]:
     return rows
 
 
-def alert_rows(run) -> list[dict]:
+def alert_rows(status: dict) -> list[dict]:
     return [
         {
             **{key: _text(alert[key]) for key in ("id", "rule", "severity", "state", "value", "threshold", "message")},
             "started": time.strftime("%H:%M:%S", time.localtime(alert["started"])),
             "action": "acknowledge" if alert["state"] == "firing" else "",
         }
-        for alert in run.monitor.status()["alerts"]
+        for alert in status["alerts"]
     ]
 
 
@@ -195,9 +194,10 @@ def install(web_ui, run) -> None:
     @web_ui.app.after_request
     def extend(response):
         if request.endpoint == "locust.request_stats" and response.is_json:
+            status = run.monitor.status()  # once per poll, for both tabs
             extended = [
-                {"key": "ctxload-monitor", "data": monitor_rows(run)},
-                {"key": "ctxload-alerts", "data": alert_rows(run)},
+                {"key": "ctxload-monitor", "data": monitor_rows(run, status)},
+                {"key": "ctxload-alerts", "data": alert_rows(status)},
                 {"key": "ctxload-thresholds", "data": threshold_rows(run)},
             ]
             response.set_data(json.dumps({**response.get_json(), "extended_stats": extended}))

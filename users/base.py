@@ -48,12 +48,11 @@ class ContextUser(FastHttpUser):
 
     def __init__(self, environment):
         # FastHttpUser builds its client in __init__ from these two: set them from --request-timeout first.
-        timeout = Settings.from_options(environment.parsed_options).request_timeout
-        self.network_timeout = self.connection_timeout = timeout
+        self.settings = Settings.from_options(environment.parsed_options)
+        self.network_timeout = self.connection_timeout = self.settings.request_timeout
         super().__init__(environment)
 
     def on_start(self):
-        self.settings = Settings.from_options(self.environment.parsed_options)
         self.ledger = ledger_for(self.environment)
         self.rng = random.Random()
         self.slot = take_slot(self.environment, self.kind)

@@ -3,6 +3,7 @@
     locust --headless -u 200 -r 50 -t 1m                       # every HTTP user, embedded server
     locust --headless -u 200 -r 50 -t 1m --host http://127.0.0.1:8080
     locust --headless -u 50 -t 5m --tags write --shape step    # writers only, stepping up
+    locust --headless -u 1 -t 30s --tags hostile --host URL    # the hostile-input probe (never by default)
 
 It holds no logic of its own: traffic lives in ``users/``, the monitor and alerter in ``monitors/``,
 the embedded server in ``target/``.
@@ -14,6 +15,7 @@ import monitors
 from target import embedded
 from users import hooks
 from users.dumper import DumpUser
+from users.hostile import HostileProbe
 from users.large import LargePayloadUser
 from users.mixed import MixedUser
 from users.reader import ContextReader
@@ -28,6 +30,7 @@ __all__ = [
     "LargePayloadUser",
     "SocketIOSubscriber",
     "SocketIOWriter",
+    "HostileProbe",
 ]
 
 monitors.register(events)  # first: Locust fires `quitting` in reverse, so the verdict follows the write audit

@@ -32,7 +32,7 @@ import weakref
 import gevent
 import locust
 from locust.event import EventHook
-from locust.runners import STATE_RUNNING, STATE_SPAWNING, MasterRunner, WorkerRunner
+from locust.runners import STATE_MISSING, STATE_RUNNING, STATE_SPAWNING, MasterRunner, WorkerRunner
 
 from monitors import options, verdict, webui
 from monitors.export import MonitorExport
@@ -140,6 +140,7 @@ class RunMonitor:
             generators = self.workers.generators(now)
             for name in self.workers.newly_missing(now):
                 logger.warning("monitor: %s stopped reporting; its figures are left out of the totals", name)
+            self._note_lost_workers()
             system = system_sample()
         else:
             generators = {"local": {**self.report.sample(now, gauges), "missing": False}}
@@ -167,6 +168,18 @@ class RunMonitor:
             gevent.spawn(self._stop_run)  # not in the runner's group, which stopping kills
         self._periodic(snapshot)
         return snapshot
+
+    def _note_lost_workers(self) -> None:
+        """Remember workers Locust's heartbeat check marked missing: the closing line names them."""
+        lost = self.monitor.lost_workers
+        for client in self.runner.clients.all:
+            if client.state == STATE_MISSING and client.id not in lost:
+                lost.append(client.id)
+                logger.error(
+                    "monitor: worker %s went missing (no heartbeat); the run goes on with %d worker(s)",
+                    client.id,
+                    self.runner.worker_count,
+                )
 
     def _target_sample(self, pid: int | None) -> dict | None:
         if pid is None:

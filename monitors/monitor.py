@@ -50,6 +50,7 @@ class Monitor:
         self.measured: set[str] = set()  # rules that had a value at least once
         self.aborted: str | None = None  # the message of the alert that stopped the run
         self.aborted_by: str | None = None  # its rule
+        self.lost_workers: list[str] = []  # workers Locust marked missing (no heartbeat) during the run
 
     # -- sampling -------------------------------------------------------------------------
     def snapshot(

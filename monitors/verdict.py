@@ -90,6 +90,11 @@ def closing_line(monitor) -> str:
         line += f"; the run was ABORTED by {monitor.aborted_by}: {monitor.aborted}"
     if held:
         line += "; critical at the end: " + "; ".join(alert.message for alert in held)
+    if monitor.lost_workers:
+        line += (
+            f"; {len(monitor.lost_workers)} worker(s) went missing during the run "
+            f"({', '.join(monitor.lost_workers)}): their figures stop when they did"
+        )
     if monitor.saturation.bound:
         line += f"; {monitor.saturation.describe()} (its latencies are not only the target's)"
     return line

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import time
 
+import psutil
 import pytest
 import requests
 
@@ -58,7 +59,7 @@ def test_run_with_host_starts_nothing(locust_command, server, tmp_path):
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
-def test_interrupted_run_stops_the_embedded_server(locust_command, tmp_path, stop_signal):
+def test_the_embedded_server_listens_on_loopback_only_and_stops_when_interrupted(locust_command, tmp_path, stop_signal):
     log_path = tmp_path / "locust.log"
     with open(log_path, "w") as log:
         process = subprocess.Popen(
@@ -73,6 +74,8 @@ def test_interrupted_run_stops_the_embedded_server(locust_command, tmp_path, sto
             time.sleep(0.2)
         pid = embedded_server_pid(log_path.read_text())
         assert pid is not None and is_running(pid)
+        listening = [c.laddr for c in psutil.Process(pid).net_connections("inet") if c.status == psutil.CONN_LISTEN]
+        assert listening and all(address.ip == "127.0.0.1" for address in listening)  # loopback only
         time.sleep(2)
         process.send_signal(stop_signal)
         process.wait(30)

@@ -36,6 +36,7 @@ from locust.runners import (
 )
 from locust.stats import CSV_STATS_INTERVAL_SEC
 
+from users import target_watch
 from users.checks import json_body
 from users.ledger import CHANGED, LOST, VERIFIED, ledger_for
 from users.options import Settings
@@ -62,9 +63,14 @@ class AuditResult:
     unreadable: int = 0
     unchecked: int = 0
     processes: int = 0
+    lost_to_restarts: int = 0  # missing keys last acknowledged before a target restart
+    restarts: int = 0  # target restarts seen (the most any process saw: they all see the same ones)
+    canary_lost: int = 0  # processes whose canary key (users.target_watch) was lost with no restart seen
+    missing_workers: int = 0  # workers that went missing before they could audit (master only)
 
     def __add__(self, other: "AuditResult") -> "AuditResult":
-        return AuditResult(**{name: value + getattr(other, name) for name, value in asdict(self).items()})
+        summed = {name: value + getattr(other, name) for name, value in asdict(self).items()}
+        return AuditResult(**{**summed, "restarts": max(self.restarts, other.restarts)})
 
     def summary_line(self) -> str:
         if not self.acknowledged:
@@ -74,12 +80,21 @@ class AuditResult:
             f"{self.checked} checked: {self.verified} verified, {self.lost} lost, "
             f"{self.changed_by_others} changed by others, {self.unreadable} unreadable"
         )
+        if self.restarts or self.lost_to_restarts:
+            line += (
+                f", {self.lost_to_restarts} lost to {self.restarts} target restart{'s' * (self.restarts != 1)} "
+                "(written before it; the target keeps its data in memory)"
+            )
         if self.checked + self.unreadable + self.unchecked < self.keys:
             line += " (a random sample)"
         if self.unchecked:
             line += f"; {self.unchecked} not checked before --audit-timeout"
-        if self.processes > 1:
-            line += f"; summed over {self.processes} workers"
+        if self.canary_lost:
+            line += "; the canary key written at test start is among the lost (a restart no request saw?)"
+        if self.processes > 1 or self.missing_workers:
+            line += f"; summed over {self.processes} worker{'s' * (self.processes != 1)}"
+        if self.missing_workers:
+            line += f"; {self.missing_workers} worker(s) went missing during the run: their writes are not audited"
         return line
 
 
@@ -90,6 +105,7 @@ def run_audit(environment, settings: Settings, rng: random.Random | None = None)
     if not len(ledger) or not settings.audit_sample or not environment.host:
         return result
     keys = ledger.sample(settings.audit_sample, rng or random.Random())
+    result.restarts = target_watch.restart_count(environment)
     session = FastHttpSession(
         base_url=environment.host,
         request_event=environment.events.request,
@@ -97,6 +113,7 @@ def run_audit(environment, settings: Settings, rng: random.Random | None = None)
         network_timeout=settings.request_timeout,
         connection_timeout=settings.request_timeout,
     )
+    canary_key = target_watch.watch_for(environment).canary_key
 
     def check(key: str) -> None:
         with session.get(f"/ctx?key={key}", name="GET /ctx (audit)", catch_response=True) as response:
@@ -105,13 +122,17 @@ def run_audit(environment, settings: Settings, rng: random.Random | None = None)
                 result.unreadable += 1
                 return
             verdict = ledger.judge(key, reply["value"])
+            acked_at = ledger.acked_at(key)
         result.checked += 1
         if verdict == VERIFIED:
             result.verified += 1
         elif verdict == CHANGED:
             result.changed_by_others += 1
+        elif verdict == LOST and reply["value"] is None and target_watch.restarted_after(environment, acked_at):
+            result.lost_to_restarts += 1
         elif verdict == LOST:
             result.lost += 1
+            result.canary_lost = int(result.canary_lost or (key == canary_key and not result.restarts))
             environment.events.request.fire(
                 request_type="AUDIT",
                 name="lost writes",
@@ -134,10 +155,14 @@ def run_audit(environment, settings: Settings, rng: random.Random | None = None)
 def register(environment, **_kwargs) -> None:
     """An ``init`` listener: audit at each test stop where users run; sum and report centrally."""
     runner = environment.runner
-    latest = {"result": AuditResult(), "audited": False, "reported": set()}
+    latest = {"result": AuditResult(), "audited": False, "reported": set(), "seen": set()}
 
     def on_test_start(**_kw):
-        latest.update(result=AuditResult(), audited=False, reported=set())
+        seen = {client.id for client in runner.clients.all} if isinstance(runner, MasterRunner) else set()
+        latest.update(result=AuditResult(), audited=False, reported=set(), seen=seen)
+
+    def on_worker_report(client_id, **_kw):
+        latest["seen"].add(client_id)
 
     def on_test_stop(**_kw):
         if isinstance(runner, MasterRunner):
@@ -179,6 +204,10 @@ def register(environment, **_kwargs) -> None:
             gevent.sleep(0.1)
         for client_id in stopped_here:
             runner.server.send_to_client(Message("quit", None, client_id))
+        missing = latest["seen"] - latest["reported"]
+        if missing:
+            latest["result"] = latest["result"] + AuditResult(missing_workers=len(missing))
+            latest["audited"] = True
         let_csv_writer_catch_up()
 
     def let_csv_writer_catch_up():
@@ -201,6 +230,7 @@ def register(environment, **_kwargs) -> None:
     environment.events.test_stop.add_listener(on_test_stop)
     if isinstance(runner, MasterRunner):
         runner.register_message(MESSAGE, on_worker_result)
+        environment.events.worker_report.add_listener(on_worker_report)
     if not isinstance(runner, WorkerRunner):
         environment.events.quitting.add_listener(on_quitting)
         environment.events.quit.add_listener(on_quit)

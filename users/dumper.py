@@ -21,6 +21,7 @@ import weakref
 
 from locust import between, tag, task
 
+from users import target_watch
 from users.base import ContextUser
 from users.checks import json_body
 
@@ -63,6 +64,11 @@ class DumpUser(ContextUser):
     def on_start(self):
         super().on_start()
         self.dumps = 0
+        self.seed_keys()
+
+    def seed_keys(self) -> None:
+        """Write the keys every dump must hold (again after a target restart lost them)."""
+        self.seeded_before_restarts = target_watch.restart_count(self.environment)
         for n in range(SEEDED_KEYS):
             self.write(self.own_key(n), self.new_value(self.settings.payload_bytes))
 
@@ -73,6 +79,8 @@ class DumpUser(ContextUser):
     @tag("dump")
     @task
     def dump_list_download(self):
+        if target_watch.restart_count(self.environment) != self.seeded_before_restarts:
+            self.seed_keys()
         formats = self.settings.formats
         fmt = formats[self.dumps % len(formats)]
         include_history = (self.dumps // len(formats)) % 2 == 1

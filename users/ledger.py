@@ -63,6 +63,10 @@ class WriteLedger:
         """``count`` keys at random (all of them when there are no more than ``count``)."""
         return list(self._keys) if count >= len(self._keys) else rng.sample(self._keys, count)
 
+    def acked_at(self, key: str) -> float:
+        """When the last acknowledged write of ``key`` was acknowledged (epoch seconds)."""
+        return self._entries[key].acked_at
+
     def random_key(self, rng: random.Random) -> str | None:
         return rng.choice(self._keys) if self._keys else None
 

@@ -56,7 +56,9 @@ def test_audit_reports_exactly_the_writes_the_server_dropped(run_locust, start_s
     dropped = http.get(f"{server.url}/_faults").json()["dropped_writes"]
     assert dropped > 0
     assert lost_rows(environment) == dropped
-    acknowledged = environment.stats.get("POST /ctx", "POST").num_requests
+    # Every acknowledged write is read back, the target watch's canary key (users.target_watch) too.
+    acknowledged = sum(environment.stats.get(name, "POST").num_requests for name in ("POST /ctx", "POST /ctx (canary)"))
+    assert environment.stats.get("POST /ctx (canary)", "POST").num_requests == 1
     assert environment.stats.get("GET /ctx (audit)", "GET").num_requests == acknowledged
 
 

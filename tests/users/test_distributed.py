@@ -52,7 +52,8 @@ def test_two_worker_processes_audit_and_the_master_sums_exactly(locust_command, 
     assert lost == dropped and checked == keys == verified + lost
     rows = stats_rows(prefix)
     assert int(rows[("AUDIT", "lost writes")]["Failure Count"]) == dropped
-    assert int(rows[("POST", "POST /ctx")]["Request Count"]) == acknowledged
+    canaries = int(rows[("POST", "POST /ctx (canary)")]["Request Count"])  # one per worker (users.target_watch)
+    assert canaries == 2 and int(rows[("POST", "POST /ctx")]["Request Count"]) + canaries == acknowledged
     assert result.returncode == 1  # lost writes are failures
 
 

@@ -46,8 +46,9 @@ def test_reader_reads_missing_keys_and_finds_nothing(run_locust, server):
 def test_writes_are_string_keys_in_their_own_namespace(run_locust, server, http):
     run_locust([fast(ContextWriter)], server.url, seconds=1, users=2, key_prefix="nsprobe")
     context = http.get(f"{server.url}/ctx/all").json()["context"]
-    written = [key for key in context if key.startswith("nsprobe.")]
+    written = [key for key in context if key.startswith("nsprobe.") and not key.startswith("nsprobe.canary.")]
     assert written and all(key.startswith("nsprobe.writer.") for key in written)
+    assert len([key for key in context if key.startswith("nsprobe.canary.")]) == 1  # the target watch's
 
 
 def test_tags_run_only_the_users_left_with_tasks(run_locust, server):

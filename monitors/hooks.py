@@ -170,16 +170,23 @@ class RunMonitor:
         return snapshot
 
     def _note_lost_workers(self) -> None:
-        """Remember workers Locust's heartbeat check marked missing: the closing line names them."""
+        """Keep the workers Locust's heartbeat check marks missing (the closing line names them).
+
+        One that comes back (Locust lets a slow worker heal) is forgotten; one Locust dropped stays.
+        """
         lost = self.monitor.lost_workers
-        for client in self.runner.clients.all:
-            if client.state == STATE_MISSING and client.id not in lost:
-                lost.append(client.id)
+        states = {client.id: client.state for client in self.runner.clients.all}
+        for client_id, state in states.items():
+            if state == STATE_MISSING and client_id not in lost:
+                lost.append(client_id)
                 logger.error(
-                    "monitor: worker %s went missing (no heartbeat); the run goes on with %d worker(s)",
-                    client.id,
+                    "monitor: worker %s went missing (no heartbeat); %d worker(s) left",
+                    client_id,
                     self.runner.worker_count,
                 )
+        for client_id in [client_id for client_id in lost if states.get(client_id, STATE_MISSING) != STATE_MISSING]:
+            lost.remove(client_id)
+            logger.warning("monitor: worker %s is back", client_id)
 
     def _target_sample(self, pid: int | None) -> dict | None:
         if pid is None:

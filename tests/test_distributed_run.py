@@ -57,6 +57,7 @@ def test_processes_2_with_every_user_and_the_monitor_sums_on_the_master(locust_c
     assert int(aggregated(prefix)["Request Count"]) > 0
     *workers, master = AUDIT.finditer(output)  # each worker's line, then the master's sum
     assert len(workers) == 2 and "summed over 2 workers" in line_of(output, master), output[-3000:]
+    assert "went missing" not in output
     assert int(master.group(1)) == sum(int(worker.group(1)) for worker in workers) > 0
     assert int(master.group(5)) == 0  # nothing lost
     assert re.search(r"Push delivery: \d+ expected, \d+ delivered, 0 lost.*summed over 2 workers", output)
@@ -98,7 +99,7 @@ def test_a_worker_killed_mid_run_is_reported_and_the_master_goes_on(locust_comma
     assert code == 0, output[-3000:]
     # Locust's own line, then ours: the run goes on with the other worker, and the summaries say what is missing.
     assert re.search(r"Worker \S+ failed to send heartbeat, setting state to missing", output), output[-3000:]
-    assert re.search(r"monitor: worker \S+ went missing \(no heartbeat\); the run goes on with 1 worker", output)
+    assert re.search(r"monitor: worker \S+ went missing \(no heartbeat\); 1 worker\(s\) left", output)
     assert re.search(r"Monitor verdict: .*1 worker\(s\) went missing during the run", output), output[-3000:]
     audit = list(AUDIT.finditer(output))[-1]
     assert "summed over 1 worker; 1 worker(s) went missing during the run" in line_of(output, audit)

@@ -38,7 +38,7 @@ from locust.stats import CSV_STATS_INTERVAL_SEC
 
 from users import target_watch
 from users.checks import json_body
-from users.ledger import CHANGED, LOST, VERIFIED, ledger_for
+from users.ledger import CHANGED, VERIFIED, ledger_for
 from users.options import Settings
 
 logger = logging.getLogger(__name__)
@@ -74,7 +74,8 @@ class AuditResult:
 
     def summary_line(self) -> str:
         if not self.acknowledged:
-            return "Write audit: no writes were acknowledged"
+            line = "Write audit: no writes were acknowledged"
+            return line + self._missing_workers_text() if self.missing_workers else line
         line = (
             f"Write audit: {self.acknowledged} writes acknowledged on {self.keys} keys; "
             f"{self.checked} checked: {self.verified} verified, {self.lost} lost, "
@@ -90,22 +91,29 @@ class AuditResult:
         if self.unchecked:
             line += f"; {self.unchecked} not checked before --audit-timeout"
         if self.canary_lost:
-            line += "; the canary key written at test start is among the lost (a restart no request saw?)"
+            line += "; the canary key is among the lost (a target restart no request saw?)"
         if self.processes > 1 or self.missing_workers:
             line += f"; summed over {self.processes} worker{'s' * (self.processes != 1)}"
-        if self.missing_workers:
-            line += f"; {self.missing_workers} worker(s) went missing during the run: their writes are not audited"
-        return line
+        return line + self._missing_workers_text() if self.missing_workers else line
+
+    def _missing_workers_text(self) -> str:
+        return f"; {self.missing_workers} worker(s) went missing during the run: their writes are not audited"
 
 
 def run_audit(environment, settings: Settings, rng: random.Random | None = None) -> AuditResult:
-    """Read back the ledger's keys (or a sample) and judge each; fire a failure per lost key."""
+    """Read back the ledger's keys (or a sample) and judge each; fire a failure per lost key.
+
+    Keys found missing are judged last, once an outage the reads ran into is resolved: those last
+    acknowledged before a target restart were lost to it (``users.target_watch``).
+    """
     ledger = ledger_for(environment)
     result = AuditResult(acknowledged=ledger.acknowledged, keys=len(ledger), processes=1)
     if not len(ledger) or not settings.audit_sample or not environment.host:
         return result
+    canary_key = target_watch.watch_for(environment).canary_key
     keys = ledger.sample(settings.audit_sample, rng or random.Random())
-    result.restarts = target_watch.restart_count(environment)
+    if canary_key in ledger and canary_key not in keys:  # always checked: a lost canary hints at an unseen restart
+        keys[-1] = canary_key
     session = FastHttpSession(
         base_url=environment.host,
         request_event=environment.events.request,
@@ -113,7 +121,7 @@ def run_audit(environment, settings: Settings, rng: random.Random | None = None)
         network_timeout=settings.request_timeout,
         connection_timeout=settings.request_timeout,
     )
-    canary_key = target_watch.watch_for(environment).canary_key
+    missing: list[str] = []
 
     def check(key: str) -> None:
         with session.get(f"/ctx?key={key}", name="GET /ctx (audit)", catch_response=True) as response:
@@ -122,25 +130,27 @@ def run_audit(environment, settings: Settings, rng: random.Random | None = None)
                 result.unreadable += 1
                 return
             verdict = ledger.judge(key, reply["value"])
-            acked_at = ledger.acked_at(key)
         result.checked += 1
         if verdict == VERIFIED:
             result.verified += 1
         elif verdict == CHANGED:
             result.changed_by_others += 1
-        elif verdict == LOST and reply["value"] is None and target_watch.restarted_after(environment, acked_at):
-            result.lost_to_restarts += 1
-        elif verdict == LOST:
-            result.lost += 1
-            result.canary_lost = int(result.canary_lost or (key == canary_key and not result.restarts))
-            environment.events.request.fire(
-                request_type="AUDIT",
-                name="lost writes",
-                response_time=None,
-                response_length=0,
-                exception=LostWrite("acknowledged write not found"),
-                context={},
-            )
+        elif reply["value"] is None:
+            missing.append(key)
+        else:
+            lose(key)
+
+    def lose(key: str) -> None:
+        result.lost += 1
+        result.canary_lost = result.canary_lost or int(key == canary_key)
+        environment.events.request.fire(
+            request_type="AUDIT",
+            name="lost writes",
+            response_time=None,
+            response_length=0,
+            exception=LostWrite("acknowledged write not found"),
+            context={},
+        )
 
     pool = Pool(CONCURRENT_READS)
     with gevent.Timeout(settings.audit_timeout or None, False):
@@ -148,6 +158,13 @@ def run_audit(environment, settings: Settings, rng: random.Random | None = None)
             pool.spawn(check, key)
         pool.join()
     pool.kill()
+    target_watch.settle(environment, timeout=2 * settings.request_timeout + 2)
+    for key in missing:
+        if target_watch.restarted_after(environment, ledger.acked_at(key)):
+            result.lost_to_restarts += 1
+        else:
+            lose(key)
+    result.restarts = target_watch.restart_count(environment)
     result.unchecked = len(keys) - result.checked - result.unreadable
     return result
 
@@ -158,7 +175,8 @@ def register(environment, **_kwargs) -> None:
     latest = {"result": AuditResult(), "audited": False, "reported": set(), "seen": set()}
 
     def on_test_start(**_kw):
-        seen = {client.id for client in runner.clients.all} if isinstance(runner, MasterRunner) else set()
+        master = isinstance(runner, MasterRunner)
+        seen = {client.id for client in runner.clients.all if client.state != STATE_MISSING} if master else set()
         latest.update(result=AuditResult(), audited=False, reported=set(), seen=seen)
 
     def on_worker_report(client_id, **_kw):

@@ -29,6 +29,7 @@ against the production server too.
 """
 
 import random
+import time
 
 from locust import FastHttpUser, between
 
@@ -123,9 +124,15 @@ class ContextUser(FastHttpUser):
         key = catalog.catalog_key(self.settings, index)
         seeded = catalog.seeded(self.environment)
         if index in seeded:
-            self.read(key, check=lambda value: "catalog key missing" if value is None else None)
+            self.read(key, check=self._catalog_problem)
         elif self.write(key, catalog.catalog_value(index), pushes_expected=False):
             seeded.add(index)
+
+    def _catalog_problem(self, value) -> str | None:
+        # After a restart the catalog is written again; until the watch has told, a missing key is no failure.
+        if value is None and not target_watch.in_doubt(self.environment, time.time()):
+            return "catalog key missing"
+        return None
 
     def read_missing_key(self) -> None:
         key = f"{self.settings.key_prefix}.missing.{self.rng.getrandbits(48):012x}"
@@ -136,8 +143,8 @@ class ContextUser(FastHttpUser):
         expected, acked_at = self.last_written.get(key, (None, 0.0))
 
         def matches_last_write(value) -> str | None:
-            if expected is None or target_watch.restarted_after(self.environment, acked_at):
-                return None  # nothing written yet, or lost to a restart (the write audit counts those)
+            if expected is None or (value is None and target_watch.in_doubt(self.environment, acked_at)):
+                return None  # nothing written yet, or gone by a target restart (the write audit counts those)
             if value is None or digest(value) != expected:
                 return "read-after-write mismatch"
             return None

@@ -58,6 +58,9 @@ class HostileProbe(User):
             connection_timeout=self.settings.request_timeout,
         )
 
+    def on_stop(self):
+        self.http.client.close()
+
     @tag("hostile")
     @task
     def run_every_case(self):

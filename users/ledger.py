@@ -56,6 +56,9 @@ class WriteLedger:
     def __len__(self) -> int:
         return len(self._keys)
 
+    def __contains__(self, key: str) -> bool:
+        return key in self._entries
+
     def keys(self) -> list[str]:
         return list(self._keys)
 

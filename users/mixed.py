@@ -32,6 +32,6 @@ class MixedUser(ContextUser):
             self.read_catalog_key()
 
     def _missing_problem(self, key: str, value) -> str | None:
-        if value is not None or target_watch.restarted_after(self.environment, self.ledger.acked_at(key)):
-            return None  # there, or lost to a target restart (the write audit counts those)
+        if value is not None or target_watch.in_doubt(self.environment, self.ledger.acked_at(key)):
+            return None  # there, or gone by a target restart (the write audit counts those)
         return "acknowledged key missing"

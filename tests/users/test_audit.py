@@ -4,6 +4,7 @@ import random
 
 from locust import constant
 
+from users.audit import AuditResult
 from users.ledger import CHANGED, LOST, VERIFIED, WriteLedger
 from users.values import make_value
 from users.writer import ContextWriter
@@ -70,3 +71,20 @@ def test_audit_sample_bounds_the_read_back(run_locust, server):
 def test_audit_can_be_turned_off(run_locust, server):
     environment = run_locust([FastWriter], server.url, seconds=1, users=2, audit_sample=0)
     assert environment.stats.get("GET /ctx (audit)", "GET").num_requests == 0
+
+
+def test_the_summary_line_names_restarts_a_lost_canary_and_missing_workers():
+    line = AuditResult(
+        acknowledged=10, keys=8, checked=8, verified=5, lost=1, lost_to_restarts=2, restarts=1, canary_lost=1,
+        processes=1, missing_workers=1,
+    ).summary_line()  # fmt: skip
+    assert "5 verified, 1 lost, 0 changed by others, 0 unreadable, 2 lost to 1 target restart (" in line
+    assert "; the canary key is among the lost (a target restart no request saw?)" in line
+    assert line.endswith(
+        "; summed over 1 worker; 1 worker(s) went missing during the run: their writes are not audited"
+    )
+    nothing = AuditResult(missing_workers=1).summary_line()
+    assert nothing.startswith("Write audit: no writes were acknowledged; 1 worker(s) went missing during the run")
+    # Every worker sees the same restarts: summed figures, but the most restarts any one saw.
+    both = AuditResult(restarts=1, lost_to_restarts=3) + AuditResult(restarts=1, lost_to_restarts=4)
+    assert (both.restarts, both.lost_to_restarts) == (1, 7)

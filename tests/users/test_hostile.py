@@ -9,6 +9,7 @@ import csv
 import re
 import subprocess
 import sys
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -181,6 +182,7 @@ def test_the_reference_server_shows_no_violation_and_stays_healthy(locust_comman
     assert reply.status_code == 200
     assert requests.get(f"{server.url}/ctx?key=hostiletest.after", timeout=5).json()["value"] == 7
     assert not any(tmp_path.glob("**/hostiletest_hostile*"))
+    assert not Path("/tmp/hostiletest_hostile_absolute.json").exists()  # the absolute-filename case's target
 
 
 def test_each_flaw_of_a_flawed_server_is_reported_by_its_own_case(run_locust, flawed_server):

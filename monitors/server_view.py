@@ -11,11 +11,21 @@ own, lower rate (``--server-poll-interval``). These polls are not load: they use
 connection and never appear in Locust's statistics.
 """
 
+import json
 import time
 
+import orjson
 import requests
 
 TIMEOUT_SECONDS = 5.0
+
+
+def _parse(content: bytes):
+    # orjson: twice json's speed on a context of megabytes; json for the NaN/Infinity orjson refuses.
+    try:
+        return orjson.loads(content)
+    except orjson.JSONDecodeError:
+        return json.loads(content)
 
 
 class ServerView:
@@ -33,7 +43,7 @@ class ServerView:
         if response.status_code != 200:
             return {"error": f"HTTP {response.status_code}", "polled": polled}
         try:
-            body = response.json()
+            body = _parse(response.content)
             context = body["context"]
             return {
                 "keys": len(context),

@@ -36,7 +36,7 @@ class ServerStartError(RuntimeError):
     """The reference server exited or stayed silent before it was ready."""
 
 
-def _exit_with_parent(parent_pid: int):
+def exit_with_parent(parent_pid: int):
     """A ``preexec_fn``: ask Linux to SIGTERM the child when its parent dies."""
 
     def arrange():
@@ -92,7 +92,7 @@ class ReferenceServer:
             stdout=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
-            preexec_fn=_exit_with_parent(os.getpid()),
+            preexec_fn=exit_with_parent(os.getpid()),
         )
         self.pid = self.process.pid
         deadline = time.monotonic() + self.startup_timeout

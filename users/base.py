@@ -100,10 +100,10 @@ class ContextUser(FastHttpUser):
             # When the acknowledgement arrived (not when it was parsed): pushes are timed from it.
             sent_at = response.request_meta["start_time"]
             acked_at = sent_at + response.request_meta["response_time"] / 1000
-        self.ledger.record(key, value, acked_at=acked_at)
+        value_digest = self.ledger.record(key, value, acked_at=acked_at)
         if pushes_expected:
             expect_push(self.environment, key, value, acked_at, sent_at=sent_at)
-        self.last_written[key] = (digest(value), acked_at)
+        self.last_written[key] = (value_digest, acked_at)
         return True
 
     def read(self, key: str, name: str = "GET /ctx", check=None) -> tuple[bool, object]:

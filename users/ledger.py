@@ -43,15 +43,18 @@ class WriteLedger:
     _entries: dict[str, LedgerEntry] = field(default_factory=dict)
     _keys: list[str] = field(default_factory=list)
 
-    def record(self, key: str, value, acked_at: float) -> None:
+    def record(self, key: str, value, acked_at: float) -> str:
+        """Record an acknowledged write; return the value's digest (computed once, for the caller too)."""
         self.acknowledged += 1
+        value_digest = digest(value)
         entry = self._entries.get(key)
         if entry is None:
-            self._entries[key] = LedgerEntry(digest(value), acked_at, _seq(value))
+            self._entries[key] = LedgerEntry(value_digest, acked_at, _seq(value))
             self._keys.append(key)
         else:
-            entry.digest, entry.acked_at, entry.seq = digest(value), acked_at, _seq(value)
+            entry.digest, entry.acked_at, entry.seq = value_digest, acked_at, _seq(value)
             entry.writes += 1
+        return value_digest
 
     def __len__(self) -> int:
         return len(self._keys)

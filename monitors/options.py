@@ -148,7 +148,8 @@ _PARSERS = {
 
 _HELP = {
     "monitor_interval": "seconds between monitor snapshots, 0.1 to 60",
-    "server_poll_interval": "seconds between polls of the server's GET /ctx/all (keys, clients); 0 is off",
+    "server_poll_interval": "seconds between polls of the server's GET /ctx/all (keys, clients), at least; "
+    "longer when a poll is slow (a large context); 0 is off",
     "monitor_retention": "monitor history kept: a number of snapshots (600) or a duration (30m, 2h)",
     "monitor_summary_every": "seconds between the monitor's one-line summaries in the log; 0 is off",
     "thresholds": "TOML file of threshold rules (README: Thresholds); the built-in rules apply without it",

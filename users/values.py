@@ -12,6 +12,8 @@ import hashlib
 import itertools
 import json
 
+import orjson
+
 _sequence = itertools.count(1)
 
 
@@ -21,7 +23,14 @@ def next_seq() -> int:
 
 
 def canonical(value) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    """Sorted keys, no spaces, UTF-8: orjson, about ten times json's speed (two per write: value and digest).
+
+    A value orjson can't encode (an integer beyond 64 bits, which only others write) falls back to json.
+    """
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # orjson.JSONEncodeError
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def digest(value) -> str:

@@ -93,11 +93,22 @@ def restart_count(environment) -> int:
 
 
 def settle(environment, timeout: float) -> None:
-    """Wait up to ``timeout`` for an outage in progress to be resolved (the audit, before it judges)."""
+    """Resolve an outage still open, within ``timeout``: the audit calls it before it judges.
+
+    A check under way is waited for; an open outage gets one canary read now (no other request
+    may come to trigger it).
+    """
     watch = watch_for(environment)
     deadline = time.monotonic() + timeout
-    while (watch.outage_since is not None or watch.checking) and time.monotonic() < deadline:
+    while watch.checking and time.monotonic() < deadline:
         gevent.sleep(0.1)
+    if watch.outage_since is None or watch.checking or not environment.host:
+        return
+    watch.checking = True
+    watch.back_at = watch.back_at or time.time()
+    with gevent.Timeout(max(0.0, deadline - time.monotonic()), False):
+        _check(environment, watch)
+    watch.checking = False
 
 
 def is_connection_failure(request_type: str, name: str, exception) -> bool:

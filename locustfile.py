@@ -5,22 +5,25 @@
     locust --headless -u 50 -t 5m --tags write --shape step    # writers only, stepping up
     locust --headless -u 1 -t 30s --tags hostile --host URL    # the hostile-input probe (never by default)
 
-It holds no logic of its own: traffic lives in ``users/``, the monitor and alerter in ``monitors/``,
-the embedded server in ``target/``.
+It holds no logic of its own: traffic lives in ``traffic/``, what a run must prove in
+``verification/``, the monitor and alerter in ``monitors/``, the hostile probe in ``hostile/``, the
+embedded server's glue in ``ctxload/``. ``python -m ctxload options`` lists every ctxload option.
 """
 
 from locust import events
 
 import monitors
-from target import embedded
-from users import hooks
-from users.dumper import DumpUser
-from users.hostile import HostileProbe
-from users.large import LargePayloadUser
-from users.mixed import MixedUser
-from users.reader import ContextReader
-from users.socketio_users import SocketIOSubscriber, SocketIOWriter
-from users.writer import ContextWriter
+from ctxload import embedded_server
+from hostile.probe import HostileProbe
+from hostile.report import HostileReport
+from traffic import hooks as traffic_hooks
+from traffic.dumper import DumpUser
+from traffic.large import LargePayloadUser
+from traffic.mixed import MixedUser
+from traffic.reader import ContextReader
+from traffic.socketio_users import SocketIOSubscriber, SocketIOWriter
+from traffic.writer import ContextWriter
+from verification import hooks as verification_hooks
 
 __all__ = [
     "ContextReader",
@@ -34,5 +37,7 @@ __all__ = [
 ]
 
 monitors.register(events)  # first: Locust fires `quitting` in reverse, so the verdict follows the write audit
-hooks.register(events)
-events.init.add_listener(embedded.start_when_no_host)
+traffic_hooks.register(events)
+verification_hooks.register(events)
+events.init.add_listener(HostileReport.register)
+events.init.add_listener(embedded_server.start_when_no_host)

@@ -30,7 +30,7 @@ import subprocess
 import tempfile
 import time
 
-from target.launcher import exit_with_parent
+from refserver.launcher import exit_with_parent
 
 POLL_SECONDS = 0.05
 STOP_GRACE_SECONDS = 5.0

@@ -42,7 +42,7 @@ from pathlib import Path
 
 from benchmarks import measure
 from benchmarks.child_processes import can_pin, pin_process
-from target.launcher import ReferenceServer
+from refserver.launcher import ReferenceServer
 
 GOAL = 1.15
 BARE_LOCUSTFILE = measure.LOCUSTFILES / "bare_http.py"

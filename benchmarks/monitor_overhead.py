@@ -37,7 +37,7 @@ from pathlib import Path
 from benchmarks import measure
 from benchmarks.arguments import positive
 from benchmarks.child_processes import can_pin, pin_process
-from target.launcher import ReferenceServer
+from refserver.launcher import ReferenceServer
 
 GOAL_PERCENT = 1.0
 NO_MONITOR_LOCUSTFILE = measure.LOCUSTFILES / "ctxload_no_monitor.py"

@@ -38,7 +38,7 @@ from pathlib import Path
 from benchmarks.arguments import OneLineParser, number_list, positive
 from benchmarks.child_processes import run
 from benchmarks.soak_history import write_soak
-from target.launcher import PROJECT_ROOT
+from refserver.launcher import PROJECT_ROOT
 
 COMMANDS = ("summary", "trend", "compare", "report")
 GOAL_HOURS, GOAL_SECONDS, GOAL_MB = 24, 15.0, 1500.0

@@ -43,7 +43,7 @@ import psutil
 
 from benchmarks.arguments import OneLineParser, positive
 from benchmarks.child_processes import Child, can_pin, pin_process, pinned
-from target.launcher import PROJECT_ROOT, ReferenceServer
+from refserver.launcher import PROJECT_ROOT, ReferenceServer
 
 PRODUCTION_RPS = 870
 # The contract's only fan-out figure: a delivery check, no rate.

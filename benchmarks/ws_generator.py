@@ -9,7 +9,7 @@ by them: it monkey-patches with gevent on import); it prints one JSON line at th
 
 Sessions (KIND):
 
-* ``ctxload``: ``users.ws_session.SocketIOSession``, connected and registered, as the
+* ``ctxload``: ``traffic.ws_session.SocketIOSession``, connected and registered, as the
   ``SocketIOSubscriber`` user holds it; in ``fanout`` its pushes go through the push ledger and into
   Locust's request statistics, as in a run;
 * ``raw``: a bare websocket-client connection that does the Socket.IO handshake and answers pings
@@ -22,6 +22,9 @@ fast as the acknowledgements come) over 20 keys, for ``--seconds``; then pushes 
 ``--drain`` seconds. Each push's latency runs from the moment its write was sent (carried in the
 value) to its receipt. ``listen``: raw sessions that only count ``context_updated`` frames, while
 another process writes; after SIGUSR1 they wait for the last pushes (1 s of silence, at most 15 s).
+
+Layout: ``ws_connect`` (opening the sessions), ``ws_raw_client`` and ``ws_ctxload_client`` (the two KINDs),
+``ws_fanout`` (the writer and the receipts); this module measures and prints the result.
 """
 
 from gevent import monkey
@@ -30,24 +33,20 @@ monkey.patch_all()
 
 import argparse  # noqa: E402
 import gc  # noqa: E402
-import http.client  # noqa: E402
 import json  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
-from urllib.parse import urlsplit  # noqa: E402
 
 import gevent  # noqa: E402
 import psutil  # noqa: E402
-import websocket  # noqa: E402
 from gevent.event import Event  # noqa: E402
-from gevent.pool import Pool  # noqa: E402
 
-UPDATED = '42["context_updated"'
-CONNECT_CONCURRENCY = 200
-CONNECT_TIMEOUT = 60
+from benchmarks.ws_connect import connect_all  # noqa: E402
+from benchmarks.ws_fanout import Receipts, Writer  # noqa: E402
+from benchmarks.ws_raw_client import RawFanout, RawSession  # noqa: E402
+
 SETTLE_SECONDS = 1.5  # > the push ledger's join grace: every session is expected to hear every write
-WRITE_KEYS = 20
 QUIET_SECONDS = 1.0
 LISTEN_DRAIN_MAX = 15.0
 
@@ -70,95 +69,10 @@ def percentiles(values: list[float]) -> dict:
     return {"p50": at(0.5), "p95": at(0.95), "p99": at(0.99), "max": round(ordered[-1] * 1000, 1)}
 
 
-class RawSession:
-    """Handshake, answer pings; count ``context_updated`` frames, and hand them to ``on_push`` if given."""
-
-    __slots__ = ("ws", "on_push", "alive", "pushes", "reader")
-
-    def __init__(self, url: str, on_push=None):
-        self.on_push = on_push
-        self.alive = False
-        self.pushes = 0
-        self.ws = websocket.create_connection(
-            url.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket",
-            timeout=CONNECT_TIMEOUT,
-            enable_multithread=True,
-            skip_utf8_validation=True,
-        )
-        self.ws.recv()  # the Engine.IO open packet
-        self.ws.send("40")
-        self.alive = True
-        self.reader = gevent.spawn(self.read)
-
-    def read(self) -> None:
-        ws, on_push = self.ws, self.on_push
-        try:
-            while True:
-                frame = ws.recv()
-                if frame == "2":
-                    ws.send("3")
-                elif frame.startswith(UPDATED):
-                    self.pushes += 1
-                    if on_push is not None:
-                        on_push(frame)
-        except Exception:  # closed, or silent past the socket timeout: this session is gone
-            self.alive = False
-
-
-def connect_all(count: int, make) -> tuple[list, float]:
-    """Open ``count`` sessions, CONNECT_CONCURRENCY at a time; return those that connected."""
-    sessions: list = []
-
-    def one(index: int) -> None:
-        try:
-            session = make(index)
-        except Exception:
-            return
-        if session is not None:
-            sessions.append(session)
-
-    started = time.monotonic()
-    pool = Pool(CONNECT_CONCURRENCY)
-    for index in range(count):
-        pool.spawn(one, index)
-    pool.join()
-    return sessions, time.monotonic() - started
-
-
-def ctxload_environment():
-    from locust.env import Environment
-    from locust.event import Events
-
-    environment = Environment(events=Events())
-
-    def on_request(request_type, name, response_time, response_length, exception=None, **_kwargs):
-        environment.stats.log_request(request_type, name, response_time, response_length)  # as Locust's runner does
-        if exception:
-            environment.stats.log_error(request_type, name, exception)
-
-    environment.events.request.add_listener(on_request)
-    return environment
-
-
-def ctxload_maker(url: str, environment, session_class=None):
-    from users.delivery import push_ledger_for
-    from users.ws_session import SocketIOSession
-
-    session_class = session_class or SocketIOSession
-    ledger = push_ledger_for(environment)
-
-    def make(index: int):
-        session = session_class(environment, url, index, ledger, name=f"s{index}", reply_timeout=CONNECT_TIMEOUT)
-        if not session.connect():
-            return None
-        session.register()
-        return session
-
-    return make
-
-
 def run_idle(args) -> dict:
     if args.kind == "ctxload":
+        from benchmarks.ws_ctxload_client import ctxload_environment, ctxload_maker
+
         environment = ctxload_environment()
         make = ctxload_maker(args.url, environment)
     else:
@@ -185,117 +99,21 @@ def run_idle(args) -> dict:
     }
 
 
-class Receipts:
-    """Pushes received by the sessions: count per session, latency from the write's sending."""
-
-    def __init__(self):
-        self.per_session: dict[int, int] = {}
-        self.latencies: list[float] = []
-        self.total = 0
-        self.last_at = 0.0
-
-    def note(self, session: int, value) -> None:
-        now = time.time()
-        if isinstance(value, dict) and isinstance(value.get("t"), float):
-            self.latencies.append(now - value["t"])
-        self.per_session[session] = self.per_session.get(session, 0) + 1
-        self.total += 1
-        self.last_at = now
-
-
-class Writer:
-    """One HTTP writer on a keep-alive connection: POST /ctx, steady rate or back to back."""
-
-    def __init__(self, url: str, on_ack=None):
-        parts = urlsplit(url)
-        self.host, self.port = parts.hostname, parts.port
-        self.on_ack = on_ack
-        self.connection: http.client.HTTPConnection | None = None
-        self.acked = 0
-        self.errors = 0
-
-    def post(self, number: int) -> None:
-        key = f"fanout.{number % WRITE_KEYS}"
-        sent = time.time()
-        value = {"n": number, "t": sent}
-        body = json.dumps({"key": key, "value": value, "who": "bench"})
-        try:
-            if self.connection is None:
-                self.connection = http.client.HTTPConnection(self.host, self.port, timeout=10)
-            self.connection.request("POST", "/ctx", body, {"Content-Type": "application/json"})
-            response = self.connection.getresponse()
-            response.read()
-        except Exception:
-            self.errors += 1
-            if self.connection is not None:
-                self.connection.close()
-            self.connection = None
-            return
-        if response.status != 200:
-            self.errors += 1
-            return
-        self.acked += 1
-        if self.on_ack is not None:
-            self.on_ack(key, value, sent, time.time())
-
-    def run(self, rate: float, seconds: float) -> float:
-        """Write for ``seconds`` (a write falling due later, behind schedule, is not sent); return when the
-        first write was sent (wall clock)."""
-        started, first = time.monotonic(), time.time()
-        end = started + seconds
-        number = 0
-        while True:
-            due = started + number / rate if rate else time.monotonic()
-            if due >= end or time.monotonic() >= end:
-                break
-            gevent.sleep(max(0.0, due - time.monotonic()))
-            self.post(number)
-            number += 1
-        return first
-
-
 def run_fanout(args) -> dict:
     receipts = Receipts()
-    environment = ledger = None
     if args.kind == "ctxload":
-        from users.delivery import expect_push, push_ledger_for, report_lost
-        from users.ws_session import SocketIOSession
+        from benchmarks.ws_ctxload_client import CtxloadFanout
 
-        class TimedSession(SocketIOSession):
-            def _on_event(self, event, data, size):
-                if event == "context_updated" and isinstance(data, dict):
-                    receipts.note(self.index, data.get("value"))
-                super()._on_event(event, data, size)
-
-        environment = ctxload_environment()
-        ledger = push_ledger_for(environment)
-        make = ctxload_maker(args.url, environment, TimedSession)
-
-        def on_ack(key, value, sent, acked):
-            expect_push(environment, key, value, acked, sent_at=sent)
-
-        def sweep():  # as users.delivery does in a run: settle writes past their deadline
-            while True:
-                gevent.sleep(0.5)
-                report_lost(environment, ledger.expire(time.time()))
-
-        def alive(session) -> bool:
-            return session.connected
+        fanout = CtxloadFanout(args.url, receipts)
     else:
-        on_ack = None
+        fanout = RawFanout(args.url, receipts)
 
-        def make(index: int):
-            return RawSession(args.url, lambda frame: receipts.note(index, json.loads(frame[2:])[1].get("value")))
-
-        def alive(session) -> bool:
-            return session.alive
-
-    sessions, connect_seconds = connect_all(args.count, make)
+    sessions, connect_seconds = connect_all(args.count, fanout.make)
     gevent.sleep(SETTLE_SECONDS)
-    sweeper = gevent.spawn(sweep) if ledger is not None else None
+    fanout.start()
     gc.collect()
     rss_before, cpu_before, started = process.memory_info().rss, cpu_seconds(), time.monotonic()
-    writer = Writer(args.url, on_ack)
+    writer = Writer(args.url, fanout.on_ack)
     print("writing", flush=True)  # the parent measures the server's CPU from here to the end
     first_sent = writer.run(args.rate, args.seconds)
     writing_seconds = time.monotonic() - started
@@ -317,7 +135,7 @@ def run_fanout(args) -> dict:
         "kind": args.kind,
         "sessions": len(sessions),
         "asked": args.count,
-        "still_connected": sum(1 for session in sessions if alive(session)),
+        "still_connected": sum(1 for session in sessions if fanout.alive(session)),
         "connect_seconds": round(connect_seconds, 2),
         "rate_asked": args.rate,
         "writes_acked": writer.acked,
@@ -335,15 +153,7 @@ def run_fanout(args) -> dict:
         "rss_growth_mb": round((rss_after - rss_before) / 1e6, 1),
         "drain_seconds": round(time.monotonic() - drain_started, 2),
     }
-    if ledger is not None:
-        sweeper.kill()
-        report_lost(environment, ledger.expire(time.time() + ledger.deadline + 1))  # settle every write
-        entry = environment.stats.entries.get(("WS push context_updated", "WS"))
-        result["ledger"] = vars(ledger.counts).copy()
-        if entry is not None and entry.num_requests - entry.num_failures > 0:
-            result["ledger_latency_ms"] = {
-                f"p{round(p * 100)}": entry.get_response_time_percentile(p) for p in (0.5, 0.95, 0.99)
-            }
+    fanout.finish(result)
     return result
 
 

@@ -3,7 +3,7 @@
 Two kinds of session, each in a fresh generator process (``benchmarks.ws_generator``) against one
 reference server:
 
-* ``ctxload``: ``users.ws_session.SocketIOSession``, connected and registered, as the
+* ``ctxload``: ``traffic.ws_session.SocketIOSession``, connected and registered, as the
   ``SocketIOSubscriber`` user holds it; its pushes go through the push ledger and into Locust's
   request statistics, as in a run;
 * ``raw``: bare websocket-client connections that do the Socket.IO handshake and answer pings
@@ -41,7 +41,7 @@ import psutil
 
 from benchmarks.arguments import OneLineParser, number_list, positive
 from benchmarks.child_processes import Child, pin_process, pinned
-from target.launcher import PROJECT_ROOT, ReferenceServer
+from refserver.launcher import PROJECT_ROOT, ReferenceServer
 
 RSS_GOAL = 2.0
 KINDS = ("raw", "ctxload")

@@ -9,7 +9,8 @@ Layout: ``options`` (CLI), ``resources`` (psutil), ``figures`` (Locust's stats),
 (``GET /ctx/all``), ``generators`` (this process / workers' reports), ``snapshot`` and ``history``,
 ``metrics``, ``rules`` and ``alerts`` (pure), ``saturation`` (generator-bound), ``monitor`` (one
 process's state), ``hooks`` (greenlets and events), ``webui``, ``export``, ``verdict`` (exit
-code, JUnit). Monitors never import ``users/``: they learn what users know from Locust events.
+code, JUnit). Monitors never import ``traffic/`` or ``verification/``: they learn what those know
+from Locust events and rows named in ``common.names``.
 """
 
 from monitors.hooks import register

@@ -14,17 +14,16 @@ average are computed here over the last 10 seconds from differences of the cumul
 percentile where Locust keeps that cache (local and master runners), else the cumulative one.
 Lost writes are None when no write audit ran, lost pushes when no push was expected.
 
-What the traffic knows arrives as request rows, by convention with ``users/`` (the two packages
-never import each other): a lost write is a failure of ``AUDIT lost writes``, a lost push a
-failure of ``WS push context_updated``, whose successes time each push.
+What the verification knows arrives as request rows named in ``common.names`` (``monitors/`` and
+``verification/`` never import each other): a lost write is a failure of ``AUDIT lost writes``, a
+lost push a failure of ``WS push context_updated``, whose successes time each push.
 """
 
 from collections import deque
 
+from common import names
+
 AGGREGATED = "Aggregated"
-LOST_WRITES_ROW = ("lost writes", "AUDIT")
-AUDIT_READ_ROW = ("GET /ctx (audit)", "GET")
-PUSH_ROW = ("WS push context_updated", "WS")
 WINDOW_SECONDS = 10.0
 
 
@@ -64,10 +63,10 @@ class LocustFigures:
             name: self._endpoint(group[0], counters[name], base.get(name), seconds, sum(e.current_rps for e in group))
             for name, group in sorted(entries.items())
         }
-        audited = AUDIT_READ_ROW in stats.entries or LOST_WRITES_ROW in stats.entries
-        figures["lost_writes"] = _failures(stats, LOST_WRITES_ROW) if audited else None  # None: no audit ran
-        figures["lost_pushes"] = _failures(stats, PUSH_ROW) if PUSH_ROW in stats.entries else None
-        push = stats.entries.get(PUSH_ROW)
+        audited = names.AUDIT_READ_ROW.key in stats.entries or names.LOST_WRITES_ROW.key in stats.entries
+        figures["lost_writes"] = _failures(stats, names.LOST_WRITES_ROW) if audited else None  # None: no audit ran
+        push = names.PUSH_ROW.entry(stats)
+        figures["lost_pushes"] = None if push is None else push.num_failures
         figures["push_p95_ms"] = None if push is None else _percentile(push, 0.95)
         return figures
 
@@ -99,6 +98,6 @@ class LocustFigures:
         }
 
 
-def _failures(stats, row: tuple[str, str]) -> int:
-    entry = stats.entries.get(row)
+def _failures(stats, row: names.Row) -> int:
+    entry = row.entry(stats)
     return 0 if entry is None else entry.num_failures

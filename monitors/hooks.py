@@ -1,6 +1,6 @@
 """Wire the monitor onto Locust's events: sampling loop, worker reports, verdict, web UI.
 
-The locustfile calls ``register(events)`` *before* ``users.hooks.register``: Locust fires
+The locustfile calls ``register(events)`` *before* ``traffic.hooks.register``: Locust fires
 ``quitting`` in reverse order, so the verdict then comes after the write audit has run::
 
     from locust import events
@@ -20,23 +20,26 @@ At ``quitting``: a last snapshot and evaluation (lost writes are known only then
 and ``--junit`` file, and ``environment.process_exit_code = 3`` if a critical alert held.
 
 The traffic reports gauges without importing this package: the custom event
-``environment.events.ctxload_gauges`` is fired with ``gauges={}`` and its listeners fill it in
-(``users.delivery`` sets ``ws_sessions``).
+``common.names.GAUGES_EVENT`` is fired with ``gauges={}`` and its listeners fill it in
+(``verification.delivery`` sets ``ws_sessions``). The run's monitor is
+``Run.of(environment).find(RunMonitor)`` (``run_monitor_for(environment)``).
 """
 
 import logging
 import sys
 import time
-import weakref
 
 import gevent
 import locust
 from locust.event import EventHook
-from locust.runners import STATE_MISSING, STATE_RUNNING, STATE_SPAWNING, MasterRunner, WorkerRunner
+from locust.runners import STATE_MISSING, STATE_RUNNING, STATE_SPAWNING
 
-from monitors import options, verdict, webui
+from common import names
+from common.run import Run
+from common.worker_figures import WorkerFigures
+from monitors import verdict, webui
 from monitors.export import MonitorExport
-from monitors.generators import GAUGES_EVENT, MESSAGE, GeneratorReport, WorkerTable
+from monitors.generators import GeneratorReport, WorkerTable
 from monitors.monitor import Monitor
 from monitors.options import MonitorSettings
 from monitors.resources import ProcessProbe, system_sample
@@ -47,33 +50,32 @@ from monitors.snapshot import summary_line
 logger = logging.getLogger(__name__)
 
 POLL_BUDGET = 0.005  # the share of time the server poll may take (its wall time, parsing included)
-_runs: "weakref.WeakKeyDictionary[object, RunMonitor]" = weakref.WeakKeyDictionary()
 
 
 def run_monitor_for(environment) -> "RunMonitor | None":
     """The monitor started for ``environment`` (None before ``init`` or without a runner)."""
-    return _runs.get(environment)
+    return Run.of(environment).find(RunMonitor)
 
 
 def register(events) -> None:
-    if not hasattr(events, GAUGES_EVENT):
-        setattr(events, GAUGES_EVENT, EventHook())
-    events.init_command_line_parser.add_listener(options.add_arguments)
+    if not hasattr(events, names.GAUGES_EVENT):
+        setattr(events, names.GAUGES_EVENT, EventHook())
+    events.init_command_line_parser.add_listener(MonitorSettings.add_arguments)
     events.init.add_listener(start)
 
 
 def start(environment, **_kwargs) -> "RunMonitor | None":
     """An ``init`` listener: check the options and the thresholds file (exit 2), then start."""
     try:
-        settings = MonitorSettings.from_options(environment.parsed_options)
-        worker = isinstance(environment.runner, WorkerRunner)
+        settings = Run.of(environment).options(MonitorSettings)
+        worker = Run.of(environment).is_worker
         rules = list(DEFAULT_RULES) if worker or not settings.thresholds else load_rules(settings.thresholds)
     except (ValueError, ThresholdsError) as exc:
         sys.stderr.write(f"locust: error: {exc}\n")
         sys.exit(2)
     if environment.runner is None:
         return None
-    run = _runs[environment] = RunMonitor(environment, settings, rules)
+    run = Run.of(environment).put(RunMonitor(environment, settings, rules))
     if environment.web_ui is not None:
         webui.install(environment.web_ui, run)
     return run
@@ -86,11 +88,14 @@ class RunMonitor:
         self.environment = environment
         self.runner = environment.runner
         self.settings = settings
-        self.is_worker = isinstance(self.runner, WorkerRunner)
-        self.is_master = isinstance(self.runner, MasterRunner)
+        run = Run.of(environment)
+        self.is_worker, self.is_master = run.is_worker, run.is_master
         self.monitor = None if self.is_worker else Monitor(settings, rules)
         self.report = GeneratorReport(environment.events)
-        self.workers = WorkerTable(silence_limit=max(5.0, 3 * settings.monitor_interval)) if self.is_master else None
+        # Each worker's latest sample (periodic figures: the master never waits for them).
+        self.samples = WorkerFigures(environment, names.MONITOR_MESSAGE, final=False)
+        silence_limit = max(5.0, 3 * settings.monitor_interval)
+        self.workers = WorkerTable(silence_limit, self.samples) if self.is_master else None
         self.server: dict | None = None
         self._server_view: ServerView | None = None
         self._target: ProcessProbe | None = None
@@ -101,8 +106,6 @@ class RunMonitor:
         events = environment.events
         events.test_start.add_listener(self.on_test_start)
         events.test_stop.add_listener(self.on_test_stop)
-        if self.is_master:
-            self.runner.register_message(MESSAGE, self.on_worker_report)
         if not self.is_worker:
             events.quitting.add_listener(self.on_quitting)
             events.quit.add_listener(self.on_quit)
@@ -140,7 +143,7 @@ class RunMonitor:
     def tick(self, now: float) -> dict | None:
         gauges = self.report.gauges()
         if self.is_worker:
-            self.runner.send_message(MESSAGE, self.report.sample(now, gauges))
+            self.samples.publish(self.report.sample(now, gauges))
             return None
         if self.is_master:
             self.workers.keep_only({client.id for client in self.runner.clients.all})
@@ -160,7 +163,7 @@ class RunMonitor:
             users=self.runner.user_count,
             state=self.runner.state,
             generators=generators,
-            target=self._target_sample(self.settings.target_pid or gauges.get("target_pid")),
+            target=self._target_sample(self.settings.target_pid or gauges.get(names.GAUGE_TARGET_PID)),
             system=system,
             server=self.server,
         )
@@ -241,7 +244,7 @@ class RunMonitor:
 
     def on_test_start(self, **_kwargs) -> None:
         try:  # the web UI's form may have changed the monitor's options
-            self.settings = MonitorSettings.from_options(self.environment.parsed_options)
+            self.settings = Run.of(self.environment).options(MonitorSettings)
         except ValueError as exc:
             logger.error("ctxload: %s; stopping the test", exc)
             self.runner.greenlet.spawn(self.runner.stop)

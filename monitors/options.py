@@ -1,56 +1,42 @@
 """The monitor's Locust options, and the validated ``MonitorSettings`` the monitor reads them through.
 
-Register from ``monitors.register`` (it does)::
+Declared once, like every ctxload option (``common.options``: flag, type, default, help,
+``LOCUST_<NAME>`` environment variable, web UI field, ``docs/options.md`` row). Register from
+``monitors.register`` (it does)::
 
-    events.init_command_line_parser.add_listener(options.add_arguments)
+    events.init_command_line_parser.add_listener(MonitorSettings.add_arguments)
 
-Like ctxload's traffic options (``users.options``), every option has a validating type: a bad
-value on the command line or in locust.conf ends Locust with one line and exit code 2 before
-any traffic and before Locust opens its ``--csv`` files; so is the thresholds file, read and checked
-by the type of ``--thresholds``.
+A bad value on the command line, in locust.conf or in the environment ends Locust with one line
+and exit code 2 before any traffic and before Locust opens its ``--csv`` files; so does a bad
+thresholds file, read and checked by the type of ``--thresholds``.
 """
 
 import argparse
-import math
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
+from typing import ClassVar
 
+from common.durations import parse_duration
+from common.options import Options, duration, option, path_or_none, switch
 from monitors.rules import ThresholdsError, load_rules
 
-RETENTION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h)?\s*$")
+SNAPSHOT_COUNT = re.compile(r"^\s*\d+\s*$")
 
-
-def _number(text, low: float, high: float, what: str) -> float:
-    try:
-        value = float(str(text).strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected {what} from {low:g} to {high:g}, got {text!r}") from None
-    if not (math.isfinite(value) and low <= value <= high):
-        raise argparse.ArgumentTypeError(f"expected {what} from {low:g} to {high:g}, got {text!r}")
-    return value
-
-
-def interval(text) -> float:
-    return _number(text, 0.1, 60, "seconds")
-
-
-def poll_interval(text) -> float:
-    value = _number(text, 0, 3600, "seconds")
-    if 0 < value < 0.5:
-        raise argparse.ArgumentTypeError(f"expected 0 (off) or at least 0.5 seconds, got {text!r}")
-    return value
-
-
-def period(text) -> float:
-    return _number(text, 0, 86_400, "seconds")
+interval = duration(0.1, 60)
+poll_interval = duration(0, 3600, off_below=0.5)
+period = duration(0, 86_400)
 
 
 def retention(text) -> str:
-    """``600`` (snapshots) or ``30m`` / ``2h`` (minutes or hours of history)."""
-    match = RETENTION.match(str(text))
-    if not match or float(match.group(1)) <= 0 or (match.group(2) is None and "." in match.group(1)):
+    """``600`` (snapshots) or a duration (``30m``, ``2h``, ``1h30m``) of history."""
+    value = str(text).strip()
+    try:
+        valid = int(value) > 0 if SNAPSHOT_COUNT.match(value) else parse_duration(value) > 0 and "." not in value
+    except ValueError:
+        valid = False
+    if not valid:
         raise argparse.ArgumentTypeError(f"expected a number of snapshots (600) or a duration (30m, 2h), got {text!r}")
-    return str(text).strip()
+    return value
 
 
 def pid(text) -> int | None:
@@ -59,15 +45,10 @@ def pid(text) -> int | None:
     try:
         value = int(str(text).strip())
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a process id, got {text!r}") from None
+        value = 0
     if value <= 0:
         raise argparse.ArgumentTypeError(f"expected a process id, got {text!r}")
     return value
-
-
-def path_or_none(text) -> str | None:
-    value = "" if text is None else str(text).strip()
-    return value or None
 
 
 def thresholds_file(text) -> str | None:
@@ -81,96 +62,52 @@ def thresholds_file(text) -> str | None:
     return path
 
 
-def flag(value) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("1", "true", "yes", "on"):
-        return True
-    if text in ("", "0", "false", "no", "off"):
-        return False
-    raise argparse.ArgumentTypeError(f"expected true or false, got {value!r}")
-
-
 @dataclass(frozen=True)
-class MonitorSettings:
-    """Every monitor option, validated. Field names are the options' ``dest`` names."""
+class MonitorSettings(Options):
+    """Every monitor option, validated. Field names are the options' dests."""
 
-    monitor_interval: float = 1.0
-    server_poll_interval: float = 5.0
-    monitor_retention: str = "60m"
-    monitor_summary_every: float = 30.0
-    thresholds: str | None = None
-    target_pid: int | None = None
-    abort_on_critical: bool = False
-    junit: str | None = None
-    monitor_export: str | None = None
-    monitor_export_every: float = 10.0
+    title: ClassVar[str] = "Monitor and thresholds"
+
+    monitor_interval: float = option(1.0, interval, "time between monitor snapshots, 0.1 s to 60 s")
+    server_poll_interval: float = option(
+        5.0,
+        poll_interval,
+        "time between polls of the server's GET /ctx/all (keys, clients), at least; "
+        "longer when a poll is slow (a large context); 0 is off",
+    )
+    monitor_retention: str = option(
+        "60m", retention, "monitor history kept: a number of snapshots (600) or a duration (30m, 2h)"
+    )
+    monitor_summary_every: float = option(
+        30.0, period, "time between the monitor's one-line summaries in the log; 0 is off"
+    )
+    thresholds: str | None = option(
+        None, thresholds_file, "TOML file of threshold rules (docs/thresholds.md); the built-in rules apply without it"
+    )
+    target_pid: int | None = option(
+        None, pid, "process id of the target server to sample (found by itself for the embedded server)"
+    )
+    abort_on_critical: bool = switch(
+        "stop the run at the first critical alert of any rule (a rule can also say abort = true)"
+    )
+    junit: str | None = option(
+        None,
+        path_or_none,
+        "write a JUnit XML verdict here when Locust quits: one testcase per rule, lost writes, lost pushes",
+    )
+    monitor_export: str | None = option(
+        None,
+        path_or_none,
+        "write PREFIX_monitor.json, PREFIX_monitor.csv and PREFIX_alerts.csv, periodically and at stop",
+    )
+    monitor_export_every: float = option(
+        10.0, period, "time between periodic writes of --monitor-export; 0 writes only at stop"
+    )
 
     @property
     def retention_snapshots(self) -> int | None:
-        match = RETENTION.match(self.monitor_retention)
-        return None if match.group(2) else int(match.group(1))
+        return int(self.monitor_retention) if SNAPSHOT_COUNT.match(self.monitor_retention) else None
 
     @property
     def retention_seconds(self) -> float | None:
-        match = RETENTION.match(self.monitor_retention)
-        unit = match.group(2)
-        return None if unit is None else float(match.group(1)) * (3600 if unit == "h" else 60)
-
-    @classmethod
-    def from_options(cls, parsed_options) -> "MonitorSettings":
-        """Read and re-validate every setting; raise ``ValueError`` naming a bad one."""
-        if parsed_options is None:
-            return cls()
-        values = {}
-        for field in fields(cls):
-            raw = getattr(parsed_options, field.name, field.default)
-            try:
-                values[field.name] = _PARSERS[field.name](raw)
-            except argparse.ArgumentTypeError as exc:
-                raise ValueError(f"--{field.name.replace('_', '-')}: {exc}") from None
-        return cls(**values)
-
-
-_PARSERS = {
-    "monitor_interval": interval,
-    "server_poll_interval": poll_interval,
-    "monitor_retention": retention,
-    "monitor_summary_every": period,
-    "thresholds": thresholds_file,
-    "target_pid": pid,
-    "abort_on_critical": flag,
-    "junit": path_or_none,
-    "monitor_export": path_or_none,
-    "monitor_export_every": period,
-}
-
-_HELP = {
-    "monitor_interval": "seconds between monitor snapshots, 0.1 to 60",
-    "server_poll_interval": "seconds between polls of the server's GET /ctx/all (keys, clients), at least; "
-    "longer when a poll is slow (a large context); 0 is off",
-    "monitor_retention": "monitor history kept: a number of snapshots (600) or a duration (30m, 2h)",
-    "monitor_summary_every": "seconds between the monitor's one-line summaries in the log; 0 is off",
-    "thresholds": "TOML file of threshold rules (README: Thresholds); the built-in rules apply without it",
-    "target_pid": "process id of the target server to sample (found by itself for the embedded server)",
-    "abort_on_critical": "stop the run at the first critical alert of any rule (a rule can also say abort = true)",
-    "junit": "write a JUnit XML verdict here when Locust quits: one testcase per rule, lost writes, lost pushes",
-    "monitor_export": "write PREFIX_monitor.json, PREFIX_monitor.csv and PREFIX_alerts.csv, periodically and at stop",
-    "monitor_export_every": "seconds between periodic writes of --monitor-export; 0 writes only at stop",
-}
-
-
-def add_arguments(parser, **_kwargs) -> None:
-    """An ``init_command_line_parser`` listener: add the monitor's options to Locust's parser."""
-    defaults = MonitorSettings()
-    for field in fields(MonitorSettings):
-        default = getattr(defaults, field.name)
-        option = f"--{field.name.replace('_', '-')}"
-        if field.type is bool:
-            parser.add_argument(option, action="store_true", default=False, help=_HELP[field.name])
-            continue
-        shown = "" if default is None else f" (default {default})"
-        kwargs = {"type": _PARSERS[field.name], "default": default, "help": f"{_HELP[field.name]}{shown}"}
-        # On the parser itself, not a group: only its add_argument marks options for the web UI.
-        parser.add_argument(option, **kwargs)
+        return None if SNAPSHOT_COUNT.match(self.monitor_retention) else parse_duration(self.monitor_retention)

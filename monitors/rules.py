@@ -13,7 +13,7 @@ with the file's rules (a file rule named like a built-in replaces it)::
     warning = 200
     critical = 800
     direction = "above"      # or "below"
-    sustained_for = "10s"    # seconds, or "500ms", "10s", "2m", "1h" ("sustained-for" also accepted)
+    sustained_for = "10s"    # a duration: 500ms, 10s, 2m, 1h30m, or seconds ("sustained-for" also accepted)
     abort = true             # optional: a critical alert of this rule stops the run
     hysteresis = 20          # optional, in the metric's units (default 5% of the level)
 
@@ -28,7 +28,9 @@ import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from common.durations import parse_duration
 from monitors.metrics import METRICS
+from monitors.toml_lines import TomlLines
 
 SEVERITIES = ("warning", "critical")  # lowest first
 DIRECTIONS = ("above", "below")
@@ -117,24 +119,6 @@ DEFAULT_RULES: tuple[Rule, ...] = (
     Rule("ws-sessions", "ws_sessions", warning=5000, critical=10000),
 )
 
-_DURATION = re.compile(r"(-?\d+(?:\.\d*)?|-?\.\d+)\s*(ms|s|m|h)?")
-_SECONDS_PER_UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
-
-
-def parse_duration(value) -> float:
-    """Seconds from a number of seconds or a string: "500ms", "10s", "2m", "1h" ("10" = 10 s)."""
-    if _is_number(value):
-        seconds = float(value)
-    elif isinstance(value, str) and (match := _DURATION.fullmatch(value.strip().lower())):
-        seconds = float(match[1]) * _SECONDS_PER_UNIT[match[2]]
-    else:
-        raise ValueError(f"invalid duration {value!r}: give seconds, or a number with ms, s, m or h ('10s', '2m')")
-    if not math.isfinite(seconds):
-        raise ValueError(f"duration {value!r} is not finite")
-    if seconds < 0:
-        raise ValueError(f"duration {value!r} is negative")
-    return seconds
-
 
 def parse_rules(text: str, source: str) -> list[Rule]:
     """The rules of a thresholds file's text (built-ins not included); ``source`` names it in errors."""
@@ -175,7 +159,7 @@ def _parse(text: str, source: str) -> tuple[list[Rule], bool]:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise _toml_error(error, text, source) from None
-    positions = _Positions(text)
+    positions = TomlLines(text)
     top_level_line = positions.top_level.get
     for key in document:
         if key not in TOP_LEVEL_KEYS:
@@ -287,38 +271,3 @@ def _toml_error(error: tomllib.TOMLDecodeError, text: str, source: str) -> Thres
         last_line = max(1, len(text.splitlines()))
         return ThresholdsError(f"invalid TOML: {message[: match.start()]} at end of file", source, last_line)
     return ThresholdsError(f"invalid TOML: {message}", source)
-
-
-# --- line numbers ------------------------------------------------------------------------------
-# tomllib returns plain dicts with no positions, so the lines of [[rule]] headers and of the keys
-# in them are found here by a light scan of the text. It reads headers and `key =` lines only
-# (a header-like line inside a multi-line string would confuse it); when its count of [[rule]]
-# headers disagrees with what tomllib parsed (inline tables), errors fall back to coarser lines.
-
-_RULE_HEADER = re.compile(r"\s*\[\[\s*rule\s*\]\]\s*(#.*)?")
-_TABLE_HEADER = re.compile(r"""\s*\[{1,2}\s*("[^"]*"|'[^']*'|[\w-]+)[^\]]*\]{1,2}\s*(#.*)?""")
-_KEY_LINE = re.compile(r"""\s*("([^"]*)"|'([^']*)'|([\w-]+))\s*=""")
-
-
-class _Positions:
-    """Line numbers of a TOML text: top-level keys and tables, and each [[rule]] header and its keys."""
-
-    def __init__(self, text: str):
-        self.top_level: dict[str, int] = {}
-        self.rules: list[tuple[int, dict[str, int]]] = []
-        keys: dict[str, int] | None = self.top_level
-        for number, line in enumerate(text.splitlines(), start=1):
-            if _RULE_HEADER.fullmatch(line):
-                keys = {}
-                self.rules.append((number, keys))
-            elif header := _TABLE_HEADER.fullmatch(line):
-                self.top_level.setdefault(header[1].strip("\"'"), number)
-                keys = None
-            elif keys is not None and (key := _KEY_LINE.match(line)):
-                keys.setdefault(key[2] or key[3] or key[4], number)
-
-    def rule(self, index: int, count: int) -> tuple[int | None, dict[str, int]]:
-        """The header line and key lines of the index-th of ``count`` rule tables."""
-        if len(self.rules) == count:
-            return self.rules[index]
-        return self.top_level.get("rule"), {}

@@ -33,43 +33,43 @@ TABS = [
     {"title": "Alerts", "key": "ctxload-alerts"},
     {"title": "Thresholds", "key": "ctxload-thresholds"},
 ]
+
+
+def _table(key: str, columns: list[tuple[str, str]]) -> dict:
+    return {"key": key, "structure": [{"key": column, "title": title} for column, title in columns]}
+
+
 TABLES = [
-    {"key": "ctxload-monitor", "structure": [{"key": "figure", "title": "Figure"}, {"key": "value", "title": "Value"}]},
-    {
-        "key": "ctxload-alerts",
-        "structure": [
-            {"key": k, "title": t}
-            for k, t in [
-                ("id", "Id"),
-                ("rule", "Rule"),
-                ("severity", "Severity"),
-                ("state", "State"),
-                ("value", "Value"),
-                ("threshold", "Threshold"),
-                ("message", "Message"),
-                ("started", "Started"),
-                ("action", "Action"),
-            ]
+    _table("ctxload-monitor", [("figure", "Figure"), ("value", "Value")]),
+    _table(
+        "ctxload-alerts",
+        [
+            ("id", "Id"),
+            ("rule", "Rule"),
+            ("severity", "Severity"),
+            ("state", "State"),
+            ("value", "Value"),
+            ("threshold", "Threshold"),
+            ("message", "Message"),
+            ("started", "Started"),
+            ("action", "Action"),
         ],
-    },
-    {
-        "key": "ctxload-thresholds",
-        "structure": [
-            {"key": k, "title": t}
-            for k, t in [
-                ("rule", "Rule"),
-                ("metric", "Metric"),
-                ("endpoint", "Endpoint"),
-                ("direction", "Direction"),
-                ("warning", "Warning"),
-                ("critical", "Critical"),
-                ("sustained", "Sustained for (s)"),
-                ("abort", "Abort"),
-                ("current", "Current"),
-                ("action", "Action"),
-            ]
+    ),
+    _table(
+        "ctxload-thresholds",
+        [
+            ("rule", "Rule"),
+            ("metric", "Metric"),
+            ("endpoint", "Endpoint"),
+            ("direction", "Direction"),
+            ("warning", "Warning"),
+            ("critical", "Critical"),
+            ("sustained", "Sustained for (s)"),
+            ("abort", "Abort"),
+            ("current", "Current"),
+            ("action", "Action"),
         ],
-    },
+    ),
 ]
 
 

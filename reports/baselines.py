@@ -26,7 +26,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from reports.load import ReportInputError, load_run
+from reports.input_checks import ReportInputError
+from reports.load import load_run
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 SUFFIXES = ("_stats.csv", "_stats_history.csv", "_failures.csv", "_exceptions.csv", "_monitor.json", "_monitor.csv")

@@ -19,7 +19,8 @@ from pathlib import Path
 
 from reports.baselines import BaselineStore, run_metadata
 from reports.compare import comparability_warnings, compare_runs, effect_text, write_junit
-from reports.load import REPORT_HISTORY_COLUMNS, ReportInputError, load_run
+from reports.input_checks import ReportInputError
+from reports.load import REPORT_HISTORY_COLUMNS, load_run
 from reports.plots import comparison, run_plots
 from reports.progress import Progress
 from reports.render import Page

@@ -12,7 +12,7 @@ blocked into non-overlapping 10-row windows (Locust's current percentiles overla
 p50, p95, p99 and RPS are compared as relative changes (the minimum practical effect is a
 fraction, 10% by default); the failure rate as a difference in percentage points (1 by default).
 The whole family of endpoints x metrics is corrected for multiple testing (see
-``reports.statistics.compare_family``).
+``reports.run_comparison.compare_family``).
 """
 
 from dataclasses import dataclass
@@ -23,8 +23,8 @@ import pandas as pd
 from boltons.fileutils import atomic_save
 from junitparser import Failure, JUnitXml, Skipped, TestCase, TestSuite
 
+from reports.run_comparison import compare_family
 from reports.series import AGGREGATED
-from reports.statistics import compare_family
 
 # metric -> (higher is worse, kind)
 COMPARED = {

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from reports.statistics import WarmUp, detect_warmup
+from reports.warmup import WarmUp, detect_warmup
 
 AGGREGATED = "Aggregated"
 METRICS = ("rps", "failure_rate", "p50", "p95", "p99", "users")

@@ -1,5 +1,6 @@
-"""Textbook building blocks for ``reports.statistics``: ranks, Mann-Kendall, Theil-Sen, Mann-Whitney, Hodges-Lehmann,
-Welch, Holm, and the autocorrelation corrections they need on Locust's overlapping windows.
+"""Textbook building blocks for ``reports.warmup``, ``reports.trend_detection`` and ``reports.run_comparison``:
+ranks, Mann-Kendall, Theil-Sen, Mann-Whitney, Hodges-Lehmann, Welch, Holm, and the autocorrelation
+corrections they need on Locust's overlapping windows.
 
 Pure numpy, with scipy only for Student's t quantile: every function takes 1-D float arrays without NaN and is
 vectorized; the pairwise ones are O(n^2) in memory, so callers block their series first (at most ~1000 values).

@@ -6,7 +6,7 @@ Usage::
     paths = write_trend(run, steady, out_dir, confidence=0.95)
 
 Each series (RPS, failure rate, p50/p95/p99, and users on the aggregate) is classified as
-increasing, decreasing or stable by ``reports.statistics.classify_trend`` (Mann-Kendall on block
+increasing, decreasing or stable by ``reports.trend_detection.classify_trend`` (Mann-Kendall on block
 means, Theil-Sen slope) after the warm-up is cut; a significant trend smaller than ``min_change``
 of the series' level over the steady state (default 10%) counts as stable: with a day of data,
 tiny slopes are significant and meaningless.
@@ -20,7 +20,7 @@ import pandas as pd
 from reports import plots
 from reports.render import Page
 from reports.series import AGGREGATED, METRICS
-from reports.statistics import classify_trend
+from reports.trend_detection import classify_trend
 
 
 def _direction(trend, min_change: float) -> str:

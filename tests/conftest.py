@@ -27,11 +27,13 @@ from locust.env import Environment
 from locust.event import Events
 
 import monitors
+from common.settings import Settings
+from hostile.report import HostileReport
 from monitors.options import MonitorSettings
-from target.launcher import ReferenceServer
+from refserver.launcher import ReferenceServer
 from tests.helpers import free_port, wait_for
-from users import hooks
-from users.options import Settings
+from traffic import hooks as traffic_hooks
+from verification import hooks as verification_hooks
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -101,6 +103,13 @@ def http():
 MONITOR_FIELDS = set(asdict(MonitorSettings()))
 
 
+def register_suite(events) -> None:
+    """The hooks the locustfile registers, but the monitor's and the embedded server's."""
+    traffic_hooks.register(events)
+    verification_hooks.register(events)
+    events.init.add_listener(HostileReport.register)
+
+
 def make_options(**settings) -> SimpleNamespace:
     """Parsed options as Locust would give them: ctxload's settings plus the few Locust reads here."""
     monitor = {name: settings.pop(name) for name in list(settings) if name in MONITOR_FIELDS}
@@ -146,7 +155,7 @@ def run_locust():
         )
         if monitored:
             monitors.register(environment.events)
-        hooks.register(environment.events)
+        register_suite(environment.events)
         runner = environment.create_local_runner()
         environment.events.init.fire(environment=environment, runner=runner, web_ui=None)
         for count, length in phases or [(users, seconds)]:

@@ -49,10 +49,10 @@ LOCUST_CASES = [
     (["--config", "{dir}/bad.conf"], "--payload-bytes: expected a whole number from 16 to 1000000, got 'huge'"),
 ]
 
-# python -m target and python -m reports: (module and arguments, text of the one error line)
+# python -m refserver and python -m reports: (module and arguments, text of the one error line)
 OTHER_CASES = [
-    (["target", "--port", "99999"], "--port"),
-    (["target", "--error-rate", "2"], "--error-rate"),
+    (["refserver", "--port", "99999"], "--port"),
+    (["refserver", "--error-rate", "2"], "--error-rate"),
     (["reports", "summary", "{dir}/nowhere"], "nowhere_stats.csv: no such file"),
     (["reports", "summary", "{dir}/foreign"], "foreign_stats.csv: not a Locust stats file"),
     (["reports", "compare", "{dir}/foreign", "--baseline", "nope", "--baselines", "{dir}/b"], "no baseline 'nope'"),

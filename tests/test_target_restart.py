@@ -10,8 +10,8 @@ import sys
 import time
 
 from monitors.export import export_paths
+from refserver.launcher import ReferenceServer
 from reports.load import load_run
-from target.launcher import ReferenceServer
 from tests.conftest import PROJECT_ROOT
 from tests.helpers import free_port, wait_for
 

@@ -7,11 +7,13 @@ sampling loop, server poll or alerter. It needs ``--host`` (no embedded server).
 
 from locust import events
 
-from users import hooks
-from users.mixed import MixedUser
-from users.reader import ContextReader
-from users.writer import ContextWriter
+from traffic import hooks as traffic_hooks
+from traffic.mixed import MixedUser
+from traffic.reader import ContextReader
+from traffic.writer import ContextWriter
+from verification import hooks as verification_hooks
 
 __all__ = ["ContextReader", "ContextWriter", "MixedUser"]
 
-hooks.register(events)
+traffic_hooks.register(events)
+verification_hooks.register(events)

@@ -12,7 +12,6 @@ from monitors.rules import (
     Rule,
     ThresholdsError,
     load_rules,
-    parse_duration,
     parse_rules,
     unknown_endpoints,
 )
@@ -96,34 +95,6 @@ def test_every_rule_key_of_the_docstring_example_is_accepted():
         10.0,
         20.0,
     )
-
-
-# --- durations -----------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("value", "seconds"),
-    [(5, 5.0), (2.5, 2.5), ("10s", 10.0), ("500ms", 0.5), ("2m", 120.0), ("1h", 3600.0), ("7", 7.0), (" 3 s ", 3.0)],
-)
-def test_durations_are_seconds(value, seconds):
-    assert parse_duration(value) == seconds
-
-
-@pytest.mark.parametrize("value", ["-1s", -2, "-0.5"])
-def test_negative_durations_are_refused_naming_the_value(value):
-    with pytest.raises(ValueError, match=rf"duration {re.escape(repr(value))} is negative"):
-        parse_duration(value)
-
-
-@pytest.mark.parametrize("value", ["soon", "10 secs", "", True, None, [1], "1e3s"])
-def test_garbage_durations_are_refused_naming_the_value(value):
-    with pytest.raises(ValueError, match=rf"invalid duration {re.escape(repr(value))}"):
-        parse_duration(value)
-
-
-def test_infinite_durations_are_refused():
-    with pytest.raises(ValueError, match="not finite"):
-        parse_duration(float("inf"))
 
 
 # --- errors, each with its file and line ---------------------------------------------------------

@@ -8,9 +8,9 @@ from junitparser import Failure, JUnitXml, Skipped
 from monitors.export import ALERT_COLUMNS, export_paths
 from monitors.hooks import run_monitor_for
 from monitors.snapshot import ROW_COLUMNS
-from users.reader import ContextReader
-from users.socketio_users import SocketIOSubscriber
-from users.writer import ContextWriter
+from traffic.reader import ContextReader
+from traffic.socketio_users import SocketIOSubscriber
+from traffic.writer import ContextWriter
 
 
 def rules_file(tmp_path, text: str):

@@ -42,7 +42,7 @@ def runs(tmp_path_factory):
     Writers only: few endpoints, so few tests to correct for. A verdict at the corrected level needs about
     ten 10-s blocks of steady state on each side (fewer: an unbounded interval, inconclusive), hence the length.
     """
-    from target.launcher import ReferenceServer
+    from refserver.launcher import ReferenceServer
 
     folder = tmp_path_factory.mktemp("runs")
     servers = {"fast": ReferenceServer(dump_dir=folder / "dumps-fast")}

@@ -15,8 +15,9 @@ import pandas as pd
 import pytest
 
 from benchmarks.soak_history import write_soak
-from reports import load
-from reports.load import ReportInputError, ReportInputWarning, load_history, load_run
+from reports import input_checks, locust_csv
+from reports.input_checks import ReportInputError, ReportInputWarning
+from reports.load import load_history, load_run
 from tests.conftest import PROJECT_ROOT
 
 PERCENTILES = ["p50", "p66", "p75", "p80", "p90", "p95", "p98", "p99", "p999", "p9999", "p100"]
@@ -222,7 +223,7 @@ def test_a_cut_stats_file_is_an_error_naming_the_line(small):
     ("change", "fields"), [(lambda line: ",".join(line.split(",")[:5]) + "\r\n", 5), (lambda line: "9," + line, 25)]
 )
 def test_a_wrong_number_of_fields_inside_the_history(small, monkeypatch, change, fields):
-    monkeypatch.setattr(load, "CHUNK_ROWS", 100)  # the bad line is in a later chunk
+    monkeypatch.setattr(locust_csv, "CHUNK_ROWS", 100)  # the bad line is in a later chunk
     history = file(small, "stats_history")
     lines = lines_of(history)
     lines[349] = change(lines[349])
@@ -260,7 +261,7 @@ def test_a_history_without_one_column_names_it(small):
     ],
 )
 def test_a_value_that_is_not_a_number_names_line_and_column(small, monkeypatch, kind, line, column, value, expected):
-    monkeypatch.setattr(load, "CHUNK_ROWS", 100)
+    monkeypatch.setattr(locust_csv, "CHUNK_ROWS", 100)
     path = file(small, kind)
     if kind == "failures":
         path.write_bytes(b"Method,Name,Error,Occurrences,First Seen,Last Seen\r\nGET,/x,boom,1,,\r\n")
@@ -284,7 +285,7 @@ def test_an_unreadable_file(small, monkeypatch):
                 raise PermissionError(13, "Permission denied", str(path))
             return real_open(path, *args, **kwargs)
 
-        monkeypatch.setattr(load, "open", refusing, raising=False)
+        monkeypatch.setattr(input_checks, "open", refusing, raising=False)
     else:
         stats.chmod(0)
     assert error_of(small) == f"{stats}: permission denied (cannot read it)"
@@ -292,7 +293,7 @@ def test_an_unreadable_file(small, monkeypatch):
 
 @pytest.mark.parametrize(("kind", "line"), [("stats_history", 1), ("stats_history", 310), ("stats", 2)])
 def test_bytes_that_are_not_utf8(small, monkeypatch, kind, line):
-    monkeypatch.setattr(load, "CHUNK_ROWS", 100)
+    monkeypatch.setattr(locust_csv, "CHUNK_ROWS", 100)
     path = file(small, kind)
     lines = path.read_bytes().split(b"\r\n")
     lines[line - 1] = lines[line - 1].replace(b"/api", b"/caf\xe9", 1).replace(b"Type", b"Typ\xe9", 1)
@@ -315,7 +316,7 @@ def test_the_monitor_export_is_read_and_a_malformed_one_named(small):
 
 def test_chunks_give_the_same_frame_and_report_progress(small, monkeypatch):
     whole = load_run(small).history
-    monkeypatch.setattr(load, "CHUNK_ROWS", 100)
+    monkeypatch.setattr(locust_csv, "CHUNK_ROWS", 100)
     steps = []
     chunked = load_history(file(small, "stats_history"), progress=lambda step, fraction: steps.append((step, fraction)))
     pd.testing.assert_frame_equal(chunked, whole)

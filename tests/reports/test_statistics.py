@@ -1,4 +1,4 @@
-"""reports.statistics on synthetic Locust histories: warm-up, trends, run-to-run verdicts, and their error rates.
+"""reports' statistics on synthetic Locust histories: warm-up, trends, run-to-run verdicts, their error rates.
 
 Histories are made the way Locust makes them: one row a second, each row a trailing 10-row average (Locust's
 "current" percentiles and rates cover the last ~10 s, and its first rows are empty), over 15-minute runs. Rates
@@ -12,7 +12,9 @@ import numpy as np
 import pytest
 
 from reports import stat_tests
-from reports.statistics import classify_trend, compare_family, compare_series, detect_warmup
+from reports.run_comparison import compare_family, compare_series
+from reports.trend_detection import classify_trend
+from reports.warmup import detect_warmup
 
 WINDOW = 10
 RUN_SECONDS = 900

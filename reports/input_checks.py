@@ -1,0 +1,95 @@
+"""Checks on an input file of the reports, each failing with ONE line that names the file (and line, and column).
+
+Usage::
+
+    from reports.input_checks import ReportInputError, complete_bytes, diagnose, first_line
+
+    header = first_line(path, required_by=prefix)   # None: an optional file that is missing
+    limit, cut = complete_bytes(path)                # bytes before a half-written last line, and whether one follows
+    raise ReportInputError(diagnose(path, header_fields, dtypes, percentiles, rows_read, exc))  # the bad line
+
+``ReportInputError`` is what the CLI prints before exiting 2; ``ReportInputWarning`` is for input that is used
+only in part (a half-written last line left out). Reads files only: no pandas, no Locust.
+"""
+
+import csv
+import itertools
+from pathlib import Path
+
+INT, FLOAT = "int64", "float64"  # the dtypes whose values diagnose checks
+
+
+class ReportInputError(Exception):
+    """Bad input: str(exc) is ONE line naming the file and what is wrong; the CLI prints it and exits 2."""
+
+
+class ReportInputWarning(UserWarning):
+    """Input the reports can use, but not all of it (a half-written last line)."""
+
+
+def first_line(path: Path, required_by: str | None) -> str | None:
+    """The file's first line, decoded; None for a missing optional file. Errors name the file."""
+    if path.is_dir():
+        raise ReportInputError(f"{path}: is a directory, not a file")
+    if not path.exists():
+        if required_by is None:
+            return None
+        raise ReportInputError(f"{path}: no such file (is {required_by!r} the PREFIX given to locust --csv?)")
+    try:
+        with open(path, "rb") as handle:
+            first = handle.readline(1 << 20)
+    except PermissionError:
+        raise ReportInputError(f"{path}: permission denied (cannot read it)") from None
+    except OSError as exc:
+        raise ReportInputError(f"{path}: cannot read it ({exc.strerror})") from None
+    if not first:
+        raise ReportInputError(f"{path}: empty file (0 bytes)")
+    try:
+        return first.decode("utf-8-sig").rstrip("\r\n")
+    except UnicodeDecodeError as exc:
+        raise ReportInputError(f"{path}: line 1: not UTF-8 text (byte 0x{first[exc.start]:02x})") from None
+
+
+def complete_bytes(path: Path) -> tuple[int, bool]:
+    """Bytes up to the last line end, and whether a half-written line follows (Locust ends every line it writes)."""
+    size = path.stat().st_size
+    with open(path, "rb") as handle:
+        handle.seek(max(0, size - (1 << 20)))
+        tail = handle.read()
+    if tail.endswith((b"\n", b"\r")) or b"\n" not in tail:  # complete; or a header alone (no rows to save)
+        return size, False
+    return size - len(tail) + tail.rfind(b"\n") + 1, True
+
+
+def diagnose(path: Path, header: list[str], dtypes: dict, percentiles: list, start_row: int, exc: Exception) -> str:
+    """The first bad line from data row ``start_row`` on, found again with the csv module: pandas does not say."""
+    if isinstance(exc, UnicodeDecodeError):
+        with open(path, "rb") as handle:
+            for number, line in enumerate(handle, 1):
+                try:
+                    line.decode("utf-8")
+                except UnicodeDecodeError as bad:
+                    return f"{path}: line {number}: not UTF-8 text (byte 0x{line[bad.start]:02x})"
+    numbers = [(header.index(column), column, dtype) for column, dtype in dtypes.items() if dtype in (INT, FLOAT)]
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        rows = csv.reader(handle)
+        next(rows)
+        for row in itertools.islice((row for row in rows if row), start_row, None):  # pandas skips blank lines too
+            if len(row) != len(header):
+                hint = " (cut short?)" if len(row) < len(header) else ""
+                return f"{path}: line {rows.line_num} has {len(row)} fields, the header {len(header)}{hint}"
+            for position, column, dtype in numbers:
+                if not _is_number(row[position], dtype, column in percentiles):
+                    expected = "a whole number" if dtype == INT else "a number"
+                    return f"{path}: line {rows.line_num}, column {column!r}: {row[position]!r} is not {expected}"
+    return f"{path}: unreadable CSV ({str(exc).strip().splitlines()[0]})"
+
+
+def _is_number(text: str, dtype: str, may_be_na: bool) -> bool:
+    if may_be_na and text == "N/A":
+        return True
+    try:
+        value = int(text) if dtype == INT else float(text)
+    except ValueError:
+        return False
+    return dtype != INT or -(2**63) <= value < 2**63  # what int64 holds

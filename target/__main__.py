@@ -1,7 +1,0 @@
-"""``python -m target --host 127.0.0.1 --port 8080``: run the reference Context Server."""
-
-import sys
-
-from target.cli import main
-
-sys.exit(main())

@@ -3,12 +3,13 @@
 import signal
 import sys
 
-from benchmarks import http_overhead, monitor_overhead, reports_cost, target_throughput, ws_sessions
+from benchmarks import http_overhead, monitor_overhead, regression_rates, reports_cost, target_throughput, ws_sessions
 from benchmarks.arguments import OneLineParser
 
 BENCHMARKS = {
     "http-overhead": http_overhead,
     "monitor-overhead": monitor_overhead,
+    "regression-rates": regression_rates,
     "reports": reports_cost,
     "target": target_throughput,
     "ws-sessions": ws_sessions,

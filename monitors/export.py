@@ -2,7 +2,7 @@
 
 Files (each replaced whole, never half-written: a killed run keeps the last complete set)::
 
-    PREFIX_monitor.json   {"written", "run": {"host", "locust_version", "started"}, "final", "verdict",
+    PREFIX_monitor.json   {"written", "run": {"host", "locust_version", "started", "settings"}, "final", "verdict",
                            "aborted", "generator_bound", "rules", "alerts", "snapshots": [...]}
     PREFIX_monitor.csv    one row per snapshot: time, elapsed, state, generators, generators_missing,
                           generator_bound, then every metric of monitors.metrics (aggregated)

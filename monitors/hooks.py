@@ -130,11 +130,13 @@ class RunMonitor:
             host = self.environment.host
             spent = 0.0
             if host:
-                if self._server_view is None or not self._server_view.url.startswith(host.rstrip("/")):
+                fresh = self._server_view is None or not self._server_view.url.startswith(host.rstrip("/"))
+                if fresh:
                     self._server_view = ServerView(host)
                 started = time.monotonic()
                 self.server = self._server_view.poll()
-                spent = time.monotonic() - started
+                # A fresh view's first poll also opens its connection: its time says little about the context's size.
+                spent = 0.0 if fresh else time.monotonic() - started
             # /ctx/all grows with the data (~90 ms for 9 MB here): back off so that polling stays
             # within POLL_BUDGET of the time, whatever --server-poll-interval asks.
             gevent.sleep(max(self.settings.server_poll_interval, spent / POLL_BUDGET))
@@ -227,10 +229,23 @@ class RunMonitor:
 
     def _export(self, final: bool) -> None:
         try:
-            run = {"host": self.environment.host, "locust_version": locust.__version__}
+            run = {"host": self.environment.host, "locust_version": locust.__version__, "settings": self._settings()}
             self.export.write(self.monitor, final, self.verdict(), {**run, "started": self.monitor.test_started})
         except OSError as exc:
             logger.error("monitor: could not write --monitor-export %s: %s", self.export.prefix, exc)
+
+    def _settings(self) -> dict:
+        """How the load was applied, for ``reports compare`` to tell whether two runs are comparable."""
+        options = self.environment.parsed_options
+        read = lambda name: getattr(options, name, None)  # noqa: E731
+        return {
+            "users": read("num_users"),
+            "spawn_rate": read("spawn_rate"),
+            "run_time": read("run_time"),
+            "shape": read("shape"),
+            "tags": sorted(read("tags") or []) or None,
+            "exclude_tags": sorted(read("exclude_tags") or []) or None,
+        }
 
     def verdict(self) -> dict:
         return {

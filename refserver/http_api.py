@@ -24,7 +24,7 @@ from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import Route
 
@@ -76,7 +76,10 @@ def by_method(handlers: dict[str, Handler]) -> tuple[Handler, list[str]]:
     async def endpoint(request: Request) -> Response:
         if request.method == "OPTIONS":
             return Response(status_code=200, headers={"Allow": allow})
-        return await handlers["GET" if request.method == "HEAD" else request.method](request)
+        try:
+            return await handlers["GET" if request.method == "HEAD" else request.method](request)
+        except ClientDisconnect:  # the client left mid-body (a load test stopping): nobody to answer, no traceback
+            return Response(status_code=400)
 
     return endpoint, sorted(methods)
 

@@ -3,7 +3,10 @@
 Run it as ``python -m reports`` (see ``reports.cli``). It reads files only and never imports
 Locust or the other parts of ctxload. Layout: ``load`` (a whole run) with ``locust_csv`` (one
 Locust CSV), ``monitor_export`` and ``input_checks`` (one-line errors); ``series`` (steady-state
-series); ``statistics`` (the method's overview and block means), ``warmup``, ``trend_detection``,
-``run_comparison`` and ``stat_tests`` (pure statistics); ``summary``, ``trend``, ``compare``,
-``baselines``, ``plots``, ``render`` (Markdown/HTML), ``progress``, ``cli``.
+series) and ``intervals`` (exact per-interval figures from Locust's totals); pure statistics:
+``statistics``, ``warmup``, ``trend_detection``, ``stat_tests``, ``estimates`` (a run's figures with
+their errors), ``verdicts`` (against a run or a history), ``change_points``, ``comparability``;
+``compare`` and ``compare_command``, ``baselines`` (histories of runs), ``baseline_meta``,
+``baseline_figures``, ``history_view``, ``summary``, ``trend``, ``plots``, ``render``
+(Markdown/HTML), ``progress``, ``cli``.
 """

@@ -1,82 +1,71 @@
-"""Named baselines: a run's CSV files and its metadata, kept in a directory, written atomically.
+"""Named baselines, each a history of runs: their CSV files, metadata and figures, written atomically.
 
 Usage (the CLI's ``baseline`` commands)::
 
     store = BaselineStore("baselines")
-    store.save("v1.4", "results/run", host="http://127.0.0.1:8080")   # ReportInputError if it exists
-    store.save("v1.4", "results/run", replace=True)                    # replace on purpose
-    store.names()            # ["v1.4", ...]
-    store.meta("v1.4")       # {"name", "users", "duration_seconds", "host", "locust_version", "date", ...}
-    store.prefix("v1.4")     # a PREFIX that reports.load.load_run reads, like any run's
-    store.delete("v1.4")
+    store.save("main", "results/run", host="http://127.0.0.1:8080")   # adds a run to the history (the last 20 kept)
+    store.save("main", "results/run", replace=True)                    # the history becomes this one run
+    store.names()                  # ["main", ...]
+    history = store.history("main")   # History: .runs (oldest first), .warnings (runs left out, one line each)
+    history.runs[-1].prefix        # a PREFIX that reports.load.load_run reads, like any run's
+    store.delete("main")
 
-A baseline is ``DIR/NAME/`` holding ``run_stats.csv``, ``run_stats_history.csv``, the failures and
-exceptions files, the monitor export when there was one, and ``meta.json``. It is assembled in a
-temporary directory beside it and renamed into place, so a baseline is whole or absent.
+A baseline is ``DIR/NAME/runs/<id>/`` per run, each holding ``run_stats.csv``, ``run_stats_history.csv``, the
+failures and exceptions files, the monitor export when there was one, and ``meta.json`` (the run's metadata and
+its figures for comparisons: ``reports.compare.RunFigures``, so a comparison with a history of 20 runs reads 20
+small files, not 20 histories). Each run is assembled in a temporary directory beside it and renamed into place,
+so it is whole or absent; ids sort in the order runs were saved. A baseline saved before histories existed
+(``DIR/NAME/meta.json`` beside the CSV files) reads as a history of one run.
 """
 
-import importlib.metadata
 import json
 import os
-import re
 import shutil
-import subprocess
 import tempfile
 import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from reports.baseline_meta import NAME, run_metadata
 from reports.input_checks import ReportInputError
 from reports.load import load_run
 
-NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 SUFFIXES = ("_stats.csv", "_stats_history.csv", "_failures.csv", "_exceptions.csv", "_monitor.json", "_monitor.csv")
 META = "meta.json"
+RUNS = "runs"
+KEEP_RUNS = 20
 
 
-def git_commit(directory: Path | None = None) -> str | None:
-    """The commit checked out where the report runs (``+dirty`` with local changes), or None."""
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=directory or Path.cwd(),
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=directory or Path.cwd(),
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return commit + ("+dirty" if dirty else "") if commit else None
+@dataclass
+class StoredRun:
+    id: str
+    path: Path  # the run's folder
+    meta: dict
+
+    @property
+    def prefix(self) -> str:
+        return str(self.path / "run")
+
+    @property
+    def label(self) -> str:
+        return f"run {self.id} (of {self.meta.get('date', '?')})" + (
+            f" ({self.meta['git_commit'][:12]})" if self.meta.get("git_commit") else ""
+        )
 
 
-def locust_version() -> str | None:
-    try:
-        return importlib.metadata.version("locust")  # package metadata: reports never import Locust
-    except importlib.metadata.PackageNotFoundError:
-        return None
+@dataclass
+class History:
+    name: str
+    runs: list[StoredRun] = field(default_factory=list)  # oldest first
+    warnings: list[str] = field(default_factory=list)  # runs left out, one line each
 
 
-def run_metadata(run, host: str | None) -> dict:
-    monitor_run = (run.monitor or {}).get("run", {})
-    first = int(run.history["timestamp"].iloc[0])
-    return {
-        "users": int(run.max_users),
-        "duration_seconds": round(float(run.duration_seconds), 1),
-        "host": host or monitor_run.get("host") or "unknown",
-        "locust_version": monitor_run.get("locust_version") or locust_version(),
-        "date": datetime.fromtimestamp(first, UTC).isoformat(timespec="seconds"),
-        "git_commit": git_commit(),
-        "endpoints": len(run.endpoints),
-        "full_history": bool(run.full_history),
-        "source": str(Path(run.prefix).resolve()),
-    }
+def _read_meta(path: Path) -> dict:
+    data = json.loads(path.read_text())
+    if not isinstance(data, dict) or not isinstance(data.get("users"), int):
+        raise ValueError("not the metadata of a saved run")
+    return data
 
 
 def _drop_cut_line(path: Path) -> None:
@@ -96,37 +85,60 @@ class BaselineStore:
     def names(self) -> list[str]:
         if not self.directory.is_dir():
             return []
-        return sorted(p.name for p in self.directory.iterdir() if (p / META).is_file())
+        found = (p.name for p in self.directory.iterdir() if (p / RUNS).is_dir() or (p / META).is_file())
+        return sorted(name for name in found if NAME.match(name))
 
-    def meta(self, name: str) -> dict:
-        path = self._path(name) / META
-        if not path.is_file():
+    def history(self, name: str) -> History:
+        """Every run of the baseline that can be read; one that cannot is a warning, and the rest are used."""
+        folder = self._path(name)
+        candidates = sorted((folder / RUNS).iterdir()) if (folder / RUNS).is_dir() else []
+        candidates = [path for path in candidates if path.is_dir() and not path.name.startswith(".")]
+        if (folder / META).is_file():  # saved before baselines held histories: its one run, the oldest
+            candidates.insert(0, folder)
+        if not candidates:
             known = ", ".join(self.names()) or "none"
             raise ReportInputError(f"no baseline {name!r} in {self.directory} (baselines: {known})")
-        try:
-            return json.loads(path.read_text())
-        except (OSError, ValueError) as exc:
-            raise ReportInputError(f"{path}: unreadable baseline metadata ({exc})") from None
-
-    def prefix(self, name: str) -> str:
-        self.meta(name)
-        return str(self._path(name) / "run")
+        history = History(name)
+        for path in candidates:
+            run_id = "legacy" if path == folder else path.name
+            try:
+                meta = _read_meta(path / META)
+            except (OSError, ValueError) as exc:
+                history.warnings.append(f"baseline {name!r}: run {run_id} left out: unreadable {META} ({exc})")
+                continue
+            if not (path / "run_stats_history.csv").is_file():
+                history.warnings.append(f"baseline {name!r}: run {run_id} left out: its history file is missing")
+                continue
+            history.runs.append(StoredRun(run_id, path, meta))
+        versions = sorted({str(run.meta.get("locust_version")) for run in history.runs})
+        if len(versions) > 1:
+            history.warnings.append(f"baseline {name!r}: its runs were made with Locust {', '.join(versions)}")
+        if not history.runs:
+            raise ReportInputError(f"baseline {name!r}: none of its {len(candidates)} runs can be read")
+        return history
 
     def save(
-        self, name: str, prefix: str, host: str | None = None, replace: bool = False, progress=None, allow_cut=False
+        self,
+        name: str,
+        prefix: str,
+        host: str | None = None,
+        replace: bool = False,
+        keep: int = KEEP_RUNS,
+        progress=None,
+        allow_cut=False,
+        figures=None,
     ) -> dict:
-        target = self._path(name)
-        if target.exists() and not replace:
-            raise ReportInputError(
-                f"baseline {name!r} already exists in {self.directory}; give --replace to replace it"
-            )
+        """Add the run at ``prefix`` to the baseline's history (``replace``: make it the only run); ``figures``
+        makes the run's comparison figures from the loaded run (``reports.compare.RunFigures``)."""
+        folder = self._path(name)
         run = load_run(prefix, progress, allow_cut=allow_cut)  # only a run that loads becomes a baseline
         meta = {"name": name, "saved_at": datetime.now(UTC).isoformat(timespec="seconds"), **run_metadata(run, host)}
-        self.directory.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=self.directory))
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes it 0700: a baseline is for the whole team
+        if figures is not None:
+            meta["figures"] = figures(run)
+        runs = folder / RUNS
+        runs.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".staging.", dir=runs))
+        _team_readable(staging)
         try:
             for suffix in SUFFIXES:
                 source = Path(f"{prefix}{suffix}")
@@ -135,24 +147,39 @@ class BaselineStore:
             if run.warnings:  # kept with --allow-cut: the baseline holds the complete lines only
                 _drop_cut_line(staging / "run_stats_history.csv")
             (staging / META).write_text(json.dumps(meta, indent=2) + "\n")
-            self._swap_in(staging, target)
+            now = time.time_ns()  # the id sorts in saving order: 20261129T133546.123456
+            run_id = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime(now // 10**9))}.{now // 1000 % 10**6:06d}"
+            os.replace(staging, runs / run_id)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+        meta["run_id"] = run_id
+        older = [path for path in sorted(runs.iterdir()) if path.name != run_id and not path.name.startswith(".")]
+        retire = older if replace else older[: max(0, len(older) + 1 - keep)]
+        if replace or len(older) + 1 > keep:
+            self._retire_legacy(folder)
+        for path in retire:
+            self._retire(path)
         return meta
 
-    def _swap_in(self, staging: Path, target: Path) -> None:
-        """Rename the staged baseline into place; an old one is renamed away first, then removed."""
-        retired = None
-        if target.exists():
-            retired = target.with_name(f".{target.name}.retired-{time.time_ns()}")
-            os.replace(target, retired)
-        os.replace(staging, target)
-        if retired is not None:
-            shutil.rmtree(retired, ignore_errors=True)
+    def _retire_legacy(self, folder: Path) -> None:
+        """A pre-history baseline's files, kept in the folder itself, go when the history is trimmed or replaced."""
+        if (folder / META).is_file():
+            for path in [folder / META, *(folder / f"run{suffix}" for suffix in SUFFIXES)]:
+                path.unlink(missing_ok=True)
+
+    @staticmethod
+    def _retire(path: Path) -> None:
+        retired = path.with_name(f".{path.name}.retired-{time.time_ns()}")
+        os.replace(path, retired)  # gone from the listing at once, even if the removal is cut short
+        shutil.rmtree(retired, ignore_errors=True)
 
     def delete(self, name: str) -> None:
-        self.meta(name)
-        target = self._path(name)
-        retired = target.with_name(f".{target.name}.deleted-{time.time_ns()}")
-        os.replace(target, retired)  # gone from the listing at once, even if the removal is cut short
-        shutil.rmtree(retired, ignore_errors=True)
+        self.history(name)  # an unknown baseline: one line
+        self._retire(self._path(name))
+
+
+def _team_readable(path: Path) -> None:
+    """mkdtemp makes folders 0700: a baseline is for the whole team."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o777 & ~umask)

@@ -3,10 +3,11 @@
     python -m reports summary PREFIX                       # PREFIX as given to locust --csv
     python -m reports trend PREFIX --confidence 0.95
     python -m reports report PREFIX [--baseline NAME]      # summary + trend (+ compare), one load
-    python -m reports baseline save NAME PREFIX [--host URL] [--replace]
+    python -m reports baseline save NAME PREFIX [--host URL] [--replace] [--keep 20]   # adds to NAME's history
     python -m reports baseline list | show NAME | delete NAME
     python -m reports compare PREFIX --baseline NAME [--junit FILE]
     python -m reports compare --baseline OLD --against-baseline NEW
+    python -m reports history NAME                         # each key figure across NAME's runs, change points
 
 Exit codes: 0 done (no regression); 2 bad input (one line on stderr, nothing written);
 4 ``compare`` found a regression.
@@ -17,18 +18,18 @@ import json
 import sys
 from pathlib import Path
 
-from reports.baselines import BaselineStore, run_metadata
-from reports.compare import comparability_warnings, compare_runs, effect_text, write_junit
+from reports.baseline_figures import figures_of_history, figures_of_run
+from reports.baselines import KEEP_RUNS, BaselineStore
+from reports.compare_command import read, run_compare, say_warnings
+from reports.history_view import write_history
 from reports.input_checks import ReportInputError
-from reports.load import REPORT_HISTORY_COLUMNS, load_run
-from reports.plots import comparison, run_plots
+from reports.plots import run_plots
 from reports.progress import Progress
-from reports.render import Page
 from reports.series import SteadyState
 from reports.summary import write_summary
 from reports.trend import write_trend
 
-EXIT_BAD_INPUT, EXIT_REGRESSION = 2, 4
+EXIT_BAD_INPUT = 2
 
 
 def _fraction(low: float, high: float):
@@ -39,6 +40,19 @@ def _fraction(low: float, high: float):
             raise argparse.ArgumentTypeError(f"expected a number from {low} to {high}, got {text!r}") from None
         if not low <= value <= high:
             raise argparse.ArgumentTypeError(f"expected a number from {low} to {high}, got {text!r}")
+        return value
+
+    return parse
+
+
+def _whole(low: int, high: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = low - 1
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected a whole number from {low} to {high}, got {text!r}")
         return value
 
     return parse
@@ -106,7 +120,13 @@ def parser() -> argparse.ArgumentParser:
     save.add_argument("name")
     save.add_argument("prefix")
     save.add_argument("--host", help="the host the run loaded (default: from its monitor export)")
-    save.add_argument("--replace", action="store_true", help="replace a baseline of that name")
+    save.add_argument("--replace", action="store_true", help="make this run the baseline's only run")
+    save.add_argument(
+        "--keep",
+        type=_whole(1, 1000),
+        default=KEEP_RUNS,
+        help=f"runs kept in the history, newest (default {KEEP_RUNS})",
+    )
     save.add_argument("--allow-cut", action="store_true", help="keep a history whose last line is half-written")
     for action in ("list", "show", "delete"):
         command = actions.add_parser(action)
@@ -114,6 +134,15 @@ def parser() -> argparse.ArgumentParser:
             command.add_argument("name")
         with_store(command)
     with_store(save)
+
+    history = commands.add_parser("history", help="each key figure across a baseline's runs, with change points")
+    history.add_argument("name")
+    history.add_argument("--out", help="directory for the report files (default: history_NAME)")
+    with_statistics(history)
+    history.add_argument(
+        "--min-change", type=_fraction(0.0, 10.0), default=0.10, help="smallest change of level that matters (0.10)"
+    )
+    with_store(history)
 
     compare = commands.add_parser("compare", help="regression verdicts against a baseline")
     compare.add_argument("prefix", nargs="?", help="the current run (or give --against-baseline)")
@@ -127,109 +156,60 @@ def _out(args, default: str) -> Path:
     return Path(args.out or default)
 
 
-def read(prefix: str, progress, allow_cut: bool = False):
-    return load_run(prefix, progress, history_columns=REPORT_HISTORY_COLUMNS, allow_cut=allow_cut)
-
-
-def run_compare(args, progress, current=None, current_name=None, current_steady=None) -> int:
-    store = BaselineStore(args.baselines)
-    baseline_meta = store.meta(args.baseline)
-    baseline = read(store.prefix(args.baseline), progress, args.allow_cut)
-    if current is not None:
-        current_meta = run_metadata(current, None)
-        args.against_baseline = None
-    elif bool(args.prefix) == bool(args.against_baseline):
-        raise ReportInputError("compare needs either PREFIX or --against-baseline NAME (one of them)")
-    elif args.against_baseline:
-        current_meta, current_name = store.meta(args.against_baseline), args.against_baseline
-        current = read(store.prefix(args.against_baseline), progress, args.allow_cut)
-    else:
-        current, current_name = read(args.prefix, progress, args.allow_cut), args.prefix
-        current_meta = run_metadata(current, None)
-    _say_warnings(baseline)
-    _say_warnings(current)
-    progress("comparing")
-    baseline_steady, current_steady = SteadyState.of(baseline), current_steady or SteadyState.of(current)
-    result = compare_runs(baseline_steady, current_steady, args.min_effect, args.min_failure_points, args.confidence)
-    default_out = f"compare_{args.against_baseline}_vs_{args.baseline}" if args.against_baseline else None
-    out = _out(args, default_out or f"{current.prefix}_report")  # never inside the baseline store
-    page = Page(f"{current_name} against baseline {args.baseline}")
-    for warning in comparability_warnings(baseline_meta, current_meta):
-        page.text(f"Runs may not be comparable: {warning}.", warning=True)
-        print(f"warning: runs may not be comparable: {warning}", file=sys.stderr)
-    page.text(
-        f"Steady state only: warm-up cut {baseline_steady.warmup.cut_seconds:.0f} s (baseline), "
-        f"{current_steady.warmup.cut_seconds:.0f} s (current). Minimum practical effect {args.min_effect:.0%} "
-        f"(failure rate {args.min_failure_points:g} points); {args.confidence:.0%} confidence, "
-        "corrected for the number of endpoint x metric tests."
-    )
-    if not (baseline.full_history and current.full_history):
-        page.text(
-            "Per-endpoint and percentile verdicts need --csv-full-history in both runs: only the aggregated "
-            "request and failure rates are compared.",
-            warning=True,
-        )
-    for label, names in (("baseline", result.only_in_baseline), ("current run", result.only_in_current)):
-        if names:
-            page.text(f"Only in the {label}: {', '.join(names)}.")
-    shown = result.table.assign(effect=[effect_text(row) for _, row in result.table.iterrows()])
-    page.table(
-        "Verdicts", shown[["endpoint", "metric", "baseline", "current", "effect", "p_adjusted", "verdict", "note"]]
-    )
-    png = comparison(result.table, baseline_steady, current_steady, out / "compare.png")
-    page.plot("Effects and the aggregated p95", png)
-    paths = [*page.write(out / "compare"), png]
-    if args.junit:
-        write_junit(args.junit, result, (args.baseline, str(current_name)))
-        paths.append(Path(args.junit))
-    progress.done()
-    regressions = result.regressions
-    for _, row in regressions.iterrows():
-        print(f"REGRESSION {row['endpoint']} {row['metric']}: {effect_text(row)}")
-    counts = result.table["verdict"].value_counts().to_dict()
-    print("compare: " + ", ".join(f"{count} {verdict}" for verdict, count in sorted(counts.items())))
-    _print_paths(paths)
-    return EXIT_REGRESSION if len(regressions) else 0
-
-
-def _say_warnings(run) -> None:
-    for warning in run.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-
-
 def _print_paths(paths) -> None:
     for path in paths:
         print(f"wrote {path}")
 
 
+def baseline_command(args, progress) -> int:
+    store = BaselineStore(args.baselines)
+    if args.action == "save":
+        meta = store.save(
+            args.name, args.prefix, args.host, replace=args.replace, keep=args.keep, progress=progress,
+            allow_cut=args.allow_cut, figures=lambda run: figures_of_run(run).as_dict(),
+        )  # fmt: skip
+        progress.done()
+        meta.pop("figures", None)
+        runs = len(store.history(args.name).runs)
+        where = f"baseline {args.name!r} ({runs} runs) in {args.baselines}"
+        print(f"saved run {meta['run_id']} in {where}: {json.dumps(meta)}")
+    elif args.action == "list":
+        for name in store.names():
+            history = store.history(name)
+            meta = history.runs[-1].meta
+            print(
+                f"{name}\t{len(history.runs)} runs\t{meta['date']}\t{meta['users']} users\t"
+                f"{meta['duration_seconds']:.0f} s\t{meta['host']}"
+            )
+    elif args.action == "show":
+        history = store.history(args.name)
+        runs = [{"id": run.id, **{k: v for k, v in run.meta.items() if k != "figures"}} for run in history.runs]
+        print(json.dumps({"name": args.name, "runs": runs, "warnings": history.warnings}, indent=2))
+    else:
+        store.delete(args.name)
+        print(f"deleted baseline {args.name!r}")
+    return 0
+
+
 def execute(args) -> int:
     progress = Progress()
     if args.command == "baseline":
-        store = BaselineStore(args.baselines)
-        if args.action == "save":
-            meta = store.save(
-                args.name, args.prefix, args.host, replace=args.replace, progress=progress, allow_cut=args.allow_cut
-            )
-            progress.done()
-            print(f"saved baseline {args.name!r} in {args.baselines}: {json.dumps(meta)}")
-        elif args.action == "list":
-            for name in store.names():
-                meta = store.meta(name)
-                print(
-                    f"{name}\t{meta['date']}\t{meta['users']} users\t{meta['duration_seconds']:.0f} s\t{meta['host']}"
-                )
-        elif args.action == "show":
-            print(json.dumps(store.meta(args.name), indent=2))
-        else:
-            store.delete(args.name)
-            print(f"deleted baseline {args.name!r}")
+        return baseline_command(args, progress)
+    if args.command == "history":
+        history = BaselineStore(args.baselines).history(args.name)
+        figures, runs = figures_of_history(history, progress)
+        say_warnings(history.warnings)
+        paths = write_history(history, figures, runs, _out(args, f"history_{args.name}"), args.confidence,
+                              args.min_change)  # fmt: skip
+        progress.done()
+        _print_paths(paths)
         return 0
     if args.command == "compare":
         return run_compare(args, progress)
     if args.command == "report" and args.baseline:
-        BaselineStore(args.baselines).meta(args.baseline)  # an unknown baseline: bad input before anything is written
+        BaselineStore(args.baselines).history(args.baseline)  # unknown: bad input before anything is written
     run = read(args.prefix, progress, args.allow_cut)
-    _say_warnings(run)
+    say_warnings(run.warnings)
     progress("warm-up")
     steady = SteadyState.of(run)
     out = _out(args, f"{args.prefix}_report")
@@ -244,7 +224,7 @@ def execute(args) -> int:
     progress.done()
     _print_paths(dict.fromkeys(paths))
     if args.command == "report" and args.baseline:
-        return run_compare(args, progress, current=run, current_name=args.prefix, current_steady=steady)
+        return run_compare(args, progress, current=run, current_steady=steady)
     return 0
 
 

@@ -1,53 +1,80 @@
-"""``compare``: per endpoint and metric, is the current run worse than the baseline, by how much, how sure?
+"""``compare``: per endpoint and metric, is the current run worse than its baseline, by how much, how sure?
 
 Usage::
 
-    result = compare_runs(baseline_steady, current_steady, min_effect=0.10, min_failure_points=1.0)
-    result.table          # endpoint, metric, baseline, current, effect, ci_low, ci_high, p, p_adjusted, verdict
+    current = RunFigures.of(run, steady)                     # estimates and the load profile of a run
+    result = compare_runs(history, current, min_effect=0.10, min_failure_points=1.0)   # history: [RunFigures]
+    result.table          # endpoint, metric, baseline, current, effect, ci_low, ci_high, p, p_adjusted, verdict, ...
     result.regressions    # rows whose verdict is "regression"
-    warnings = comparability_warnings(baseline_meta, current_meta)
+    result.lines          # one line each: the basis, runs left out of the history, why not comparable
 
-The samples are the per-interval values of Locust's history, steady state only (warm-up cut),
-blocked into non-overlapping 10-row windows (Locust's current percentiles overlap over 10 s).
-p50, p95, p99 and RPS are compared as relative changes (the minimum practical effect is a
-fraction, 10% by default); the failure rate as a difference in percentage points (1 by default).
-The whole family of endpoints x metrics is corrected for multiple testing (see
-``reports.run_comparison.compare_family``).
+Metrics: ``mean`` (mean latency, exact per interval from Locust's totals), ``rps``, ``failure_rate`` (points),
+and with ``--csv-full-history`` in both runs ``p50``, ``p95``, ``p99`` (Locust's windowed percentiles); how each
+run's figure and its error are made: ``reports.estimates``. With a history of at least 5 comparable runs, a verdict
+accounts for the variation between runs; with fewer, it is made against the latest run "within the run" only, and
+says so (``reports.verdicts``). Runs that are not comparable (``reports.comparability``) get no verdict at all.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from boltons.fileutils import atomic_save
 from junitparser import Failure, JUnitXml, Skipped, TestCase, TestSuite
 
-from reports.run_comparison import compare_family
-from reports.series import AGGREGATED
+from reports import comparability, estimates
+from reports.intervals import merge_blocks, reporting_period
+from reports.series import AGGREGATED, PERCENTILES
+from reports.verdicts import HISTORY_MIN_RUNS, METHOD, Verdict, against_history, against_run, decide_family
 
-# metric -> (higher is worse, kind)
-COMPARED = {
-    "p50": (True, "relative"),
-    "p95": (True, "relative"),
-    "p99": (True, "relative"),
-    "failure_rate": (True, "absolute"),
-    "rps": (False, "relative"),
-}
-DURATION_TOLERANCE = 0.2
-COLUMNS = [
-    "endpoint",
-    "metric",
-    "baseline",
-    "current",
-    "effect",
-    "ci_low",
-    "ci_high",
-    "p",
-    "p_adjusted",
-    "verdict",
-    "note",
-]
+# metric -> higher is worse
+COMPARED = {"mean": True, "rps": False, "failure_rate": True, "p50": True, "p95": True, "p99": True}
+LATENCIES = ("mean", *PERCENTILES)
+NOT_COMPARABLE = "not comparable"
+COLUMNS = ["endpoint", "metric", "baseline", "current", "effect", "ci_low", "ci_high", "p", "p_adjusted", "verdict",
+           "basis", "note"]  # fmt: skip
+
+
+@dataclass
+class RunFigures:
+    """What a comparison needs of a run: an estimate per endpoint and metric, and its load profile."""
+
+    label: str
+    estimates: dict[str, dict[str, estimates.Estimate]]
+    profile: dict
+
+    @classmethod
+    def of(cls, run, steady, label: str | None = None) -> "RunFigures":
+        figures: dict[str, dict[str, estimates.Estimate]] = {}
+        for endpoint in steady.endpoints():
+            spans = steady.spans(endpoint)
+            blocks = merge_blocks(spans, reporting_period(spans))
+            figures[endpoint] = {
+                "mean": estimates.mean_latency(blocks),
+                "rps": estimates.throughput(blocks),
+                "failure_rate": estimates.failure_rate(blocks),
+            }
+            if steady.current_percentiles:
+                for metric in PERCENTILES:
+                    figures[endpoint][metric] = estimates.windowed(*steady.series(endpoint, metric))
+        return cls(label or run.prefix, figures, comparability.run_profile(run, steady))
+
+    def as_dict(self) -> dict:
+        values = {
+            endpoint: {m: e.as_dict() for m, e in metrics.items()} for endpoint, metrics in self.estimates.items()
+        }
+        return {"method": METHOD, "estimates": values, "profile": self.profile}
+
+    @classmethod
+    def from_dict(cls, label: str, data: dict) -> "RunFigures":
+        """From what ``as_dict`` stored; ValueError when it was made by another method (recompute it)."""
+        if data.get("method") != METHOD:
+            raise ValueError(f"made by compare method {data.get('method')!r}, not {METHOD!r}")
+        values = {
+            endpoint: {metric: estimates.Estimate.from_dict(e) for metric, e in metrics.items()}
+            for endpoint, metrics in data["estimates"].items()
+        }
+        return cls(label, values, data["profile"])
 
 
 @dataclass
@@ -55,74 +82,107 @@ class ComparisonResult:
     table: pd.DataFrame
     only_in_baseline: list[str]
     only_in_current: list[str]
+    lines: list[str] = field(default_factory=list)  # the basis, left-out runs, reasons not comparable
+    not_comparable: list[str] = field(default_factory=list)
 
     @property
     def regressions(self) -> pd.DataFrame:
         return self.table[self.table["verdict"] == "regression"]
 
 
-def comparability_warnings(baseline: dict, current: dict) -> list[str]:
-    warnings = []
-    if baseline.get("users") != current.get("users"):
-        warnings.append(f"different user counts: baseline {baseline.get('users')}, current {current.get('users')}")
-    b, c = baseline.get("duration_seconds") or 0, current.get("duration_seconds") or 0
-    if max(b, c) and abs(b - c) / max(b, c) > DURATION_TOLERANCE:
-        warnings.append(f"different durations: baseline {b:.0f} s, current {c:.0f} s")
-    hosts = baseline.get("host"), current.get("host")
-    if "unknown" not in hosts and None not in hosts and hosts[0] != hosts[1]:
-        warnings.append(f"different hosts: baseline {hosts[0]}, current {hosts[1]}")
-    return warnings
+def _history_in_use(history: list[RunFigures], current: RunFigures, lines: list[str]) -> list[RunFigures]:
+    """The history's runs comparable with the current one; each left out is a line."""
+    kept = []
+    for run in history:
+        why = comparability.reasons(run.profile, current.profile)
+        if why:
+            lines.append(f"left out of the baseline history: {run.label} ({'; '.join(why)})")
+        else:
+            kept.append(run)
+    return kept
 
 
 def compare_runs(
-    baseline_steady, current_steady, min_effect: float = 0.10, min_failure_points: float = 1.0, confidence: float = 0.95
+    history: list[RunFigures],
+    current: RunFigures,
+    min_effect: float = 0.10,
+    min_failure_points: float = 1.0,
+    confidence: float = 0.95,
 ) -> ComparisonResult:
-    baseline_endpoints, current_endpoints = set(baseline_steady.endpoints()), set(current_steady.endpoints())
+    """The current run against the baseline's history of runs (oldest first; one run is a history of one)."""
+    latest = history[-1]
+    lines: list[str] = []
+    usable = _history_in_use(history, current, lines) if len(history) > 1 else history
+    not_comparable = comparability.reasons((usable or history)[-1].profile, current.profile)
+    if not usable:
+        not_comparable = not_comparable or ["no run of the baseline history is comparable"]
+        usable = [latest]
+    between = len(usable) >= HISTORY_MIN_RUNS
+    lines.insert(0, f"Compare method {METHOD}.")
+    if between:
+        lines.insert(1, f"Judged against a history of {len(usable)} runs: the verdicts account for the variation "
+                        "between runs.")  # fmt: skip
+    else:
+        lines.insert(1, f"Judged within the run only, against {usable[-1].label}: the baseline history holds "
+                        f"{len(usable)} comparable run{'s' * (len(usable) != 1)}, and {HISTORY_MIN_RUNS} are needed "
+                        "to account for the variation between runs.")  # fmt: skip
+    caveats = [comparability.latency_caveat(current.profile, "current run"),
+               comparability.latency_caveat(usable[-1].profile, "baseline")]  # fmt: skip
+    caveat = "; ".join(c for c in caveats if c)
+    baseline_endpoints, current_endpoints = set(usable[-1].estimates), set(current.estimates)
     shared = sorted(baseline_endpoints & current_endpoints, key=lambda e: (e != AGGREGATED, e))
-    keys, pairs = [], []
-    percentiles = baseline_steady.current_percentiles and current_steady.current_percentiles
+    keys, tests = [], []
     for endpoint in shared:
-        for metric, (higher_is_worse, kind) in COMPARED.items():
-            if metric.startswith("p") and not percentiles:
-                continue  # cumulative percentiles (no --csv-full-history) are not per-interval samples
+        for metric in COMPARED:
+            mine = current.estimates[endpoint].get(metric)
+            theirs = [run.estimates[endpoint][metric] for run in usable if metric in run.estimates.get(endpoint, {})]
+            if mine is None or not theirs:
+                continue
             keys.append((endpoint, metric))
-            pairs.append(
-                {
-                    "baseline": baseline_steady.series(endpoint, metric)[1],
-                    "current": current_steady.series(endpoint, metric)[1],
-                    "higher_is_worse": higher_is_worse,
-                    "kind": kind,
-                    "min_effect": min_failure_points if kind == "absolute" else min_effect,
-                }
-            )
-    results = compare_family(pairs, min_effect=min_effect, confidence=confidence)
-    rows = [
-        {
-            "endpoint": endpoint,
-            "metric": metric,
-            "baseline": _median(pair["baseline"]),
-            "current": _median(pair["current"]),
-            "effect": result.effect,
-            "ci_low": result.ci_low,
-            "ci_high": result.ci_high,
-            "p": result.p_value,
-            "p_adjusted": result.p_adjusted,
-            "verdict": result.verdict,
-            "note": result.note,
-        }
-        for (endpoint, metric), pair, result in zip(keys, pairs, results, strict=True)
-    ]
+            runs_with_it = len(theirs) >= HISTORY_MIN_RUNS
+            tests.append(against_history(theirs, mine) if between and runs_with_it else against_run(theirs[-1], mine))
+    verdicts = _decide_by_family(keys, tests, min_effect, min_failure_points, confidence)
+    rows = []
+    for (endpoint, metric), verdict in zip(keys, verdicts, strict=True):
+        theirs = [run.estimates[endpoint][metric].value for run in usable if metric in run.estimates.get(endpoint, {})]
+        if not_comparable:
+            verdict = Verdict(NOT_COMPARABLE, *[float("nan")] * 5, verdict.basis, "; ".join(not_comparable))
+        elif caveat and metric in LATENCIES:
+            verdict = Verdict(NOT_COMPARABLE, *[float("nan")] * 5, verdict.basis, caveat)
+        rows.append({
+            "endpoint": endpoint, "metric": metric,
+            "baseline": float(pd.Series(theirs).mean()) if between else theirs[-1],
+            "current": current.estimates[endpoint][metric].value,
+            "effect": verdict.effect, "ci_low": verdict.ci_low, "ci_high": verdict.ci_high, "p": verdict.p_value,
+            "p_adjusted": verdict.p_adjusted, "verdict": verdict.verdict, "basis": verdict.basis, "note": verdict.note,
+        })  # fmt: skip
     table = pd.DataFrame(rows, columns=COLUMNS)
     return ComparisonResult(
-        table, sorted(baseline_endpoints - current_endpoints), sorted(current_endpoints - baseline_endpoints)
-    )
+        table, sorted(baseline_endpoints - current_endpoints), sorted(current_endpoints - baseline_endpoints),
+        lines, not_comparable,
+    )  # fmt: skip
 
 
-def _median(values: np.ndarray) -> float:
-    return float(np.median(values)) if len(values) else float("nan")
+def _decide_by_family(keys, tests, min_effect, min_failure_points, confidence) -> list[Verdict]:
+    """Two families, each corrected for its own size: the Aggregated row (the gate a CI run acts on, decided
+    before looking) and the endpoints (many more tests, which would otherwise widen the gate's intervals)."""
+    verdicts: list[Verdict | None] = [None] * len(keys)
+    for primary in (True, False):
+        members = [i for i, (endpoint, _metric) in enumerate(keys) if (endpoint == AGGREGATED) == primary]
+        decided = decide_family(
+            [tests[i] for i in members],
+            [COMPARED[keys[i][1]] for i in members],
+            [min_failure_points if keys[i][1] == "failure_rate" else min_effect for i in members],
+            confidence,
+        )
+        for i, verdict in zip(members, decided, strict=True):
+            verdicts[i] = verdict
+    return verdicts
 
 
 def effect_text(row) -> str:
+    if row["verdict"] == NOT_COMPARABLE or pd.isna(row["effect"]):
+        return "n/a"
     if row["metric"] == "failure_rate":
         return f"{row['effect']:+.2f} pt [{row['ci_low']:+.2f}, {row['ci_high']:+.2f}]"
     return f"{row['effect']:+.1%} [{row['ci_low']:+.1%}, {row['ci_high']:+.1%}]"
@@ -130,14 +190,20 @@ def effect_text(row) -> str:
 
 def write_junit(path: str, result: ComparisonResult, names: tuple[str, str]) -> None:
     suite = TestSuite(f"ctxload compare {names[1]} against {names[0]}")
+    comparable = TestCase("runs are comparable", classname="ctxload.compare")
+    if result.not_comparable:
+        comparable.result = [Skipped(f"{NOT_COMPARABLE}: " + "; ".join(result.not_comparable))]
+    suite.add_testcase(comparable)
     for _, row in result.table.iterrows():
         case = TestCase(f"{row['endpoint']} {row['metric']}", classname="ctxload.compare")
-        message = f"{row['verdict']}: {effect_text(row)}, p adjusted {row['p_adjusted']:.3g}"
+        message = f"{row['verdict']}: {effect_text(row)}, p adjusted {row['p_adjusted']:.3g} ({row['basis']})"
         if row["verdict"] == "regression":
             case.result = [Failure(message, "regression")]
-        elif row["verdict"] == "inconclusive":
-            case.result = [Skipped(message + (f" ({row['note']})" if row["note"] else ""))]
+        elif row["verdict"] in ("inconclusive", NOT_COMPARABLE):
+            case.result = [Skipped(message + (f": {row['note']}" if row["note"] else ""))]
         suite.add_testcase(case)
+    for line in result.lines:
+        suite.add_property("note", line)
     document = JUnitXml()
     document.add_testsuite(suite)
     xml = document.tostring()

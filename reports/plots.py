@@ -111,21 +111,26 @@ def run_plots(run, steady, out: Path) -> dict[str, Path]:
 
 
 def comparison(table, baseline_steady, current_steady, path: Path, rows: int = 30) -> Path:
-    shown = table.sort_values("verdict", key=lambda v: v.map({"regression": 0, "improvement": 1}).fillna(2)).head(rows)
+    """Each verdict's effect with its interval, and both runs' exact mean latency per interval (steady state)."""
+    tested = table[np.isfinite(table["effect"].to_numpy(dtype=float))]
+    order = {"regression": 0, "improvement": 1}
+    shown = tested.sort_values("verdict", key=lambda v: v.map(order).fillna(2)).head(rows)
     figure, (bars, lines) = plt.subplots(1, 2, figsize=(14, max(4, 0.3 * len(shown) + 2)))
     labels = [f"{e} {m}" for e, m in zip(shown["endpoint"], shown["metric"], strict=True)]
     centre = shown["effect"].to_numpy(dtype=float)
     errors = [centre - shown["ci_low"].to_numpy(dtype=float), shown["ci_high"].to_numpy(dtype=float) - centre]
-    bars.barh(labels, centre, xerr=errors, color=[VERDICT_COLOURS[v] for v in shown["verdict"]], capsize=2)
+    colours = [VERDICT_COLOURS.get(v, "#7f8c8d") for v in shown["verdict"]]
+    bars.barh(labels, centre, xerr=np.nan_to_num(errors, posinf=0.0), color=colours, capsize=2)
     bars.axvline(0, color="black", linewidth=0.8)
     bars.invert_yaxis()
     bars.set_xlabel("effect: relative change (failure rate: points), with its confidence interval")
     for name, steady in (("baseline", baseline_steady), ("current", current_steady)):
-        rows = steady.rows(AGGREGATED)
-        minutes = (rows["timestamp"] - steady.start).to_numpy(dtype=float) / 60
-        lines.plot(*thin(minutes, rows["p95"].to_numpy(dtype=float)), label=f"{name} p95", linewidth=1)
+        spans = steady.spans(AGGREGATED)
+        minutes = (spans.end - steady.start) / 60
+        lines.plot(*thin(minutes, spans.mean_ms), label=f"{name}", linewidth=1)
     lines.set_xlabel("minutes since the start (steady state)")
-    lines.set_ylabel("aggregated p95 (ms)")
+    lines.set_ylabel("aggregated mean latency per interval (ms)")
+    lines.set_ylim(bottom=0)
     lines.legend()
     figure.suptitle("Current run against the baseline")
     return _save(figure, path)

@@ -42,6 +42,10 @@ class Page:
         css = ' class="warn"' if warning else ""
         self._html.append(f"<p{css}>{html.escape(paragraph)}</p>")
 
+    def bullets(self, lines: list[str]) -> None:
+        self._markdown.append("".join(f"- {line}\n" for line in lines))
+        self._html.append("<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in lines) + "</ul>")
+
     def table(self, heading: str, frame: pd.DataFrame) -> None:
         self._markdown.append(f"## {heading}\n")
         self._html.append(f"<h2>{html.escape(heading)}</h2>")

@@ -2,21 +2,23 @@
 
 Usage::
 
-    steady = SteadyState.of(run)                # warm-up found on the aggregated p95 and the user count
+    steady = SteadyState.of(run)                # warm-up found on the exact per-second mean latency and users
     steady.warmup.reason                        # "users reached 200 at +60 s; ..."
     steady.cooldown_seconds                     # left out at the end: after the last interval at top users
     times, values = steady.series("GET /ctx", "p95")   # seconds since the start, NaN-free
+    steady.spans("GET /ctx")                    # exact per-interval totals (reports.intervals), steady only
 
-Metrics: ``rps``, ``failure_rate`` (percent of requests, per interval), ``p50``, ``p95``, ``p99``
-(Locust's current percentiles), ``users``. Without ``--csv-full-history`` only the
-``Aggregated`` series exist, and its percentiles are cumulative: those series are empty then.
+Metrics of ``series``: ``rps``, ``failure_rate`` (percent of requests, per interval), ``p50``, ``p95``,
+``p99`` (Locust's current percentiles), ``users``. Without ``--csv-full-history`` only the ``Aggregated``
+series exist, and its percentiles are cumulative: those series are empty then; ``spans`` are exact either way.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
+from reports.intervals import Spans, from_totals
 from reports.warmup import WarmUp, detect_warmup
 
 AGGREGATED = "Aggregated"
@@ -54,25 +56,35 @@ class SteadyState:
         last_at_top = np.flatnonzero(users == users.max())[-1] if len(users) else 0
         end = int(aggregated["timestamp"].iloc[last_at_top]) if len(users) else start
         within = aggregated.iloc[: last_at_top + 1]
+        spans = _spans_of(within)
+        # The warm-up's transient is looked for in the exact mean latency of each interval (reports.intervals):
+        # present with or without --csv-full-history, and not smeared over 10 s as Locust's windowed columns are.
+        users_at = within.drop_duplicates("timestamp", keep="last").set_index("timestamp")["users"]
         warmup = detect_warmup(
-            (within["timestamp"] - start).to_numpy(dtype=float),
-            # Without --csv-full-history Locust's history percentiles are cumulative: no transient to find in them.
-            within["p95" if run.full_history else "rps"].to_numpy(dtype=float),
-            within["users"].to_numpy(dtype=float),
+            spans.end - start, spans.mean_ms, users_at.reindex(spans.end.astype(np.int64)).to_numpy(dtype=float)
         )
-        return cls(history, start, warmup, start + int(np.ceil(warmup.cut_seconds)), end, run.full_history)
+        # The steady state starts where the first interval kept starts (the warm-up's rows are intervals' ends).
+        first = int(spans.end[warmup.cut_rows] - spans.seconds[warmup.cut_rows]) if spans.size else start
+        warmup = replace(warmup, cut_seconds=float(first - start))
+        return cls(history, start, warmup, first, end, run.full_history)
 
     def __post_init__(self):
         # Row positions per endpoint, steady rows only: no copy of a history that can hold ~1.8 M rows.
         timestamps = self.history["timestamp"].to_numpy()
         steady = (timestamps >= self.first) & (timestamps <= self.last)
         groups = self.history.groupby("endpoint", observed=True, sort=False).indices
+        self._all_positions = {str(name): rows for name, rows in groups.items()}
         self._positions = {str(name): rows[steady[rows]] for name, rows in groups.items()}
 
     @property
     def cooldown_seconds(self) -> int:
         """Left out at the end: after the last interval at the top user count."""
         return max(0, int(self.history["timestamp"].iloc[-1]) - self.last)
+
+    def spans(self, endpoint: str) -> Spans:
+        """Exact per-interval requests, failures and latency sums of the steady state (``reports.intervals``)."""
+        rows = self.history.iloc[self._all_positions.get(endpoint, np.empty(0, dtype=int))]
+        return _spans_of(rows).within(self.first, self.last)
 
     def endpoints(self) -> list[str]:
         return sorted(name for name, rows in self._positions.items() if len(rows))
@@ -100,3 +112,13 @@ class SteadyState:
                 values = self._column(endpoint, metric)
         keep = ~np.isnan(values)
         return times[keep], values[keep]
+
+
+def _spans_of(rows: pd.DataFrame) -> Spans:
+    """The intervals between one endpoint's rows (in time order), from Locust's cumulative totals."""
+    return from_totals(
+        rows["timestamp"].to_numpy(dtype=float),
+        rows["total_requests"].to_numpy(dtype=float),
+        rows["total_failures"].to_numpy(dtype=float),
+        rows["total_avg_ms"].to_numpy(dtype=float),
+    )

@@ -1,24 +1,24 @@
-"""Textbook building blocks for ``reports.warmup``, ``reports.trend_detection`` and ``reports.run_comparison``:
-ranks, Mann-Kendall, Theil-Sen, Mann-Whitney, Hodges-Lehmann, Welch, Holm, and the autocorrelation
-corrections they need on Locust's overlapping windows.
+"""Textbook building blocks for ``reports.warmup``, ``reports.trend_detection``, ``reports.estimates`` and
+``reports.verdicts``: ranks, Mann-Kendall, Theil-Sen, Holm, and the autocorrelation corrections they need on
+Locust's overlapping windows.
 
-Pure numpy, with scipy only for Student's t quantile: every function takes 1-D float arrays without NaN and is
-vectorized; the pairwise ones are O(n^2) in memory, so callers block their series first (at most ~1000 values).
-How ctxload applies them, and why, is in ``reports.statistics``.
+Pure numpy: every function takes 1-D float arrays without NaN and is vectorized; the pairwise ones are O(n^2) in
+memory, so callers block their series first (at most ~1000 values). How ctxload applies them, and why, is in
+``reports.statistics``.
 
 Usage::
 
-    from reports.stat_tests import mann_whitney, hodges_lehmann, normal_quantile
+    from reports.stat_tests import mann_kendall, theil_sen_slope, holm
 
-    p, u_sd = mann_whitney(baseline_blocks, current_blocks)
-    shift, low, high = hodges_lehmann(baseline_blocks, current_blocks, u_sd, normal_quantile(0.975))
+    s, variance = mann_kendall(block_means)
+    slope = theil_sen_slope(block_times, block_means)
+    adjusted = holm(p_values)
 """
 
 import math
 from statistics import NormalDist
 
 import numpy as np
-from scipy.special import stdtrit
 
 _NORMAL = NormalDist()
 
@@ -113,55 +113,6 @@ def hamed_rao_factor(autocorrelations: np.ndarray, confidence: float) -> float:
 
 
 # --- two samples ---------------------------------------------------------------------------------------------------
-
-
-def mann_whitney(baseline: np.ndarray, current: np.ndarray, inflation: float = 1.0) -> tuple[float, float]:
-    """Two-sided p of Mann-Whitney U (normal approximation, tie and continuity corrected) and the sd of U.
-
-    ``inflation`` multiplies var(U): serially correlated samples carry less information than their size says.
-    """
-    m, n = baseline.size, current.size
-    ranks, ties = average_ranks(np.r_[baseline, current])
-    centred_u = ranks[m:].sum() - n * (n + 1) / 2 - m * n / 2
-    total = m + n
-    variance = m * n / 12 * ((total + 1) - np.sum(ties**3 - ties) / (total * (total - 1))) * inflation
-    if variance <= 0:  # every value tied: no evidence either way
-        return 1.0, 0.0
-    sd = math.sqrt(variance)
-    return two_sided_p((centred_u - 0.5 * np.sign(centred_u)) / sd), sd
-
-
-def hodges_lehmann(baseline: np.ndarray, current: np.ndarray, u_sd: float, z: float) -> tuple[float, float, float]:
-    """Median of all current-minus-baseline differences, and the interval from inverting Mann-Whitney at z.
-
-    The interval runs from the k-th smallest to the k-th largest difference, k = floor(mn/2 - z * sd(U)); with
-    k < 1 the samples cannot bound the shift and the interval is infinite.
-    """
-    differences = (current[:, None] - baseline[None, :]).ravel()
-    count = differences.size
-    k = math.floor(count / 2 - z * u_sd)
-    middle = [(count - 1) // 2, count // 2]
-    wanted = sorted({*middle, k - 1, count - k}) if k >= 1 else middle
-    differences = np.partition(differences, wanted)  # O(mn), not a full sort
-    shift = float(differences[middle].mean())
-    if k < 1:
-        return shift, -math.inf, math.inf
-    return shift, float(differences[k - 1]), float(differences[count - k])
-
-
-def welch_interval(baseline: np.ndarray, current: np.ndarray, p: float, inflation: float = 1.0) -> tuple[float, ...]:
-    """Difference of means (current - baseline) and its Welch interval at quantile p.
-
-    Each variance is multiplied by ``inflation`` and each sample's effective size divided by it.
-    """
-    difference = float(current.mean() - baseline.mean())
-    shares = np.array([sample.var(ddof=1) / sample.size * inflation for sample in (baseline, current)])
-    if not shares.any():
-        return difference, difference, difference
-    effective_df = np.maximum(np.array([baseline.size, current.size]) / inflation - 1, 1.0)
-    df = shares.sum() ** 2 / np.sum(shares**2 / effective_df)  # Welch-Satterthwaite
-    half = stdtrit(df, p) * math.sqrt(shares.sum())  # exact Student t quantile, for any real df
-    return difference, difference - half, difference + half
 
 
 def holm(p_values: np.ndarray) -> np.ndarray:

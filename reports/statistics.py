@@ -4,9 +4,9 @@ Pure numpy on arrays (no files, no pandas, no Locust): the report scripts read `
 its columns in. Locust's "current" percentiles and Requests/s are averages over a sliding ~10 s window, so
 neighbouring rows share most of their data: every test averages rows into non-overlapping blocks (10 s or longer),
 treats block means as the samples, and widens its variance for the correlation left between blocks. One module a
-question: ``reports.warmup`` (where the warm-up ends), ``reports.trend_detection`` (whether a run drifts),
-``reports.run_comparison`` (whether it regressed); the textbook parts (ranks, Mann-Kendall, Mann-Whitney, ...) are
-in ``reports.stat_tests``.
+question: ``reports.warmup`` (where the warm-up ends), ``reports.trend_detection`` (whether a run drifts); whether
+it regressed is ``reports.estimates`` and ``reports.verdicts``, on exact per-interval figures (``reports.intervals``);
+the textbook parts (ranks, Mann-Kendall, Mann-Whitney, ...) are in ``reports.stat_tests``.
 
 Usage::
 

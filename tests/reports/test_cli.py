@@ -7,6 +7,7 @@ import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -35,27 +36,34 @@ def test_the_module_runs_from_the_command_line(tmp_path):
     assert result.stderr.startswith("python -m reports: error: ") and "nowhere/run_stats.csv" in result.stderr
 
 
+PLAIN = PROJECT_ROOT / "tests" / "reports" / "plain_locustfile.py"
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    """Two real 150-s runs at once, with full history: one against a fast server, one against a 25 ms slower one.
-
-    Writers only: few endpoints, so few tests to correct for. A verdict at the corrected level needs about
-    ten 10-s blocks of steady state on each side (fewer: an unbounded interval, inconclusive), hence the length.
+    """Real runs at once: pairs of 60-s runs of a plain Locust file (no ctxload code) against a 40-ms server (A1,
+    A2) and a 50-ms one (B), with and without --csv-full-history; and a 100-s run of ctxload's writers with its
+    monitor export ("fast": long enough for a trend test).
     """
     from refserver.launcher import ReferenceServer
 
     folder = tmp_path_factory.mktemp("runs")
-    servers = {"fast": ReferenceServer(dump_dir=folder / "dumps-fast")}
-    servers["slow"] = ReferenceServer("--inject-latency-ms", "25", dump_dir=folder / "dumps-slow")
+    latencies = {"40": ("--inject-latency-ms", "40"), "50": ("--inject-latency-ms", "50"), "": ()}
+    servers = {key: ReferenceServer(*options, dump_dir=folder / f"d{key}") for key, options in latencies.items()}
+    plain = ("-f", str(PLAIN), "-u", "20", "-r", "20", "-t", "60s")
+    ctxload = ("-f", str(PROJECT_ROOT / "locustfile.py"), "-u", "10", "-r", "10", "-t", "100s", "--tags", "write")
+    jobs = {  # name: (server, arguments)
+        **{f"{name}{suffix}": (latency, (*plain, *extra)) for name, latency in (("a1", "40"), ("a2", "40"), ("b", "50"))
+           for suffix, extra in (("", ("--csv-full-history",)), ("_agg", ()))},
+        "fast": ("", (*ctxload, "--csv-full-history", "--monitor-export", str(folder / "fast"))),
+    }  # fmt: skip
     processes = {}
     try:
-        for name, server in servers.items():
+        for server in servers.values():
             server.start()
-            command = [
-                sys.executable, "-m", "locust", "-f", str(PROJECT_ROOT / "locustfile.py"), "--headless",
-                "-u", "10", "-r", "10", "-t", "150s", "--host", server.url, "--tags", "write",
-                "--csv", str(folder / name), "--csv-full-history", "--monitor-export", str(folder / name),
-            ]  # fmt: skip
+        for name, (latency, arguments) in jobs.items():
+            command = [sys.executable, "-m", "locust", "--headless", "--host", servers[latency].url,
+                       "--csv", str(folder / name), "--only-summary", *arguments]  # fmt: skip
             processes[name] = subprocess.Popen(
                 command, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
             )
@@ -65,7 +73,7 @@ def runs(tmp_path_factory):
     finally:
         for server in servers.values():
             server.stop()
-    return {name: str(folder / name) for name in servers}
+    return {name: str(folder / name) for name in jobs}
 
 
 def test_summary_writes_markdown_and_a_self_contained_html_with_the_plots(runs, tmp_path):
@@ -102,40 +110,78 @@ def test_trend_finds_the_drift_in_a_generated_soak(tmp_path):
     assert "increasing" in trending, markdown[:3000]
 
 
-def test_baselines_are_saved_listed_shown_protected_and_deleted(runs, tmp_path):
+def test_a_baseline_is_a_history_of_runs_saved_listed_shown_trimmed_replaced_and_deleted(runs, tmp_path):
     store = str(tmp_path / "baselines")
     saved = reports("baseline", "save", "v1", runs["fast"], "--baselines", store)
     assert saved.returncode == 0, saved.stderr
-    meta = json.loads(reports("baseline", "show", "v1", "--baselines", store).stdout)
-    assert meta["users"] == 10 and 145 <= meta["duration_seconds"] <= 165
-    assert meta["host"].startswith("http://127.0.0.1:") and meta["locust_version"] == "2.47.0"
-    assert meta["date"] and meta["git_commit"] and meta["full_history"] is True
-    again = reports("baseline", "save", "v1", runs["slow"], "--baselines", store)
-    assert again.returncode == 2 and "already exists" in again.stderr and len(again.stderr.splitlines()) == 1
-    assert json.loads(reports("baseline", "show", "v1", "--baselines", store).stdout)["source"] == meta["source"]
-    assert reports("baseline", "save", "v1", runs["slow"], "--baselines", store, "--replace").returncode == 0
-    assert json.loads(reports("baseline", "show", "v1", "--baselines", store).stdout)["source"] != meta["source"]
-    assert reports("baseline", "list", "--baselines", store).stdout.startswith("v1\t")
+    (run,) = json.loads(reports("baseline", "show", "v1", "--baselines", store).stdout)["runs"]
+    assert run["users"] == 10 and 95 <= run["duration_seconds"] <= 115
+    assert run["host"].startswith("http://127.0.0.1:") and run["locust_version"] == "2.47.0"
+    assert run["date"] and run["git_commit"] and run["full_history"] is True
+    for prefix in (runs["a1"], runs["a2"]):  # saving under the same name adds a run
+        assert reports("baseline", "save", "v1", prefix, "--baselines", store, "--keep", "2").returncode == 0
+    kept = json.loads(reports("baseline", "show", "v1", "--baselines", store).stdout)["runs"]
+    assert [Path(r["source"]).name for r in kept] == ["a1", "a2"]  # the last two, oldest first
+    assert reports("baseline", "list", "--baselines", store).stdout.startswith("v1\t2 runs\t")
+    assert reports("baseline", "save", "v1", runs["b"], "--baselines", store, "--replace").returncode == 0
+    (only,) = json.loads(reports("baseline", "show", "v1", "--baselines", store).stdout)["runs"]
+    assert Path(only["source"]).name == "b"
     assert reports("baseline", "delete", "v1", "--baselines", store).returncode == 0
     assert reports("baseline", "list", "--baselines", store).stdout == ""
 
 
-def test_a_slower_build_is_a_regression_exit_4_and_a_faster_one_is_not(runs, tmp_path):
+@pytest.mark.parametrize("suffix", ["", "_agg"], ids=["full history", "aggregated only"])
+def test_one_minute_runs_a_slower_server_is_a_regression_and_the_same_one_is_no_change(runs, tmp_path, suffix):
     store = str(tmp_path / "baselines")
-    assert reports("baseline", "save", "fast", runs["fast"], "--baselines", store).returncode == 0
-    assert reports("baseline", "save", "slow", runs["slow"], "--baselines", store).returncode == 0
+    assert reports("baseline", "save", "main", runs[f"a1{suffix}"], "--baselines", store).returncode == 0
+    out = str(tmp_path / "aa")
+    same = reports("compare", runs[f"a2{suffix}"], "--baseline", "main", "--baselines", store, "--out", out)
+    assert same.returncode == 0, same.stdout + same.stderr
+    table = (tmp_path / "aa" / "compare.md").read_text()
+    for metric in ("mean", "rps"):
+        assert re.search(rf"\| Aggregated +\| {metric} .*\| no change ", table), table
+    assert "Judged within the run only" in same.stdout  # one run in the history: it says so
     junit = tmp_path / "ci" / "compare.xml"  # its folder is made
-    slower = reports("compare", runs["slow"], "--baseline", "fast", "--baselines", store, "--junit", str(junit))
+    slower = reports("compare", runs[f"b{suffix}"], "--baseline", "main", "--baselines", store,
+                     "--junit", str(junit), "--out", str(tmp_path / "ab"))  # fmt: skip
     assert slower.returncode == 4, slower.stdout + slower.stderr
-    regressed = re.findall(r"^REGRESSION (.+ p(?:50|95|99)):", slower.stdout, re.MULTILINE)
-    assert regressed, slower.stdout  # 25 ms more on every request: latency regressions
+    regressed = re.findall(r"^REGRESSION (.+? \w+):", slower.stdout, re.MULTILINE)
+    assert "Aggregated mean" in regressed, slower.stdout  # 10 ms more on every request
     failed = [case.name for suite in JUnitXml.fromfile(str(junit)) for case in suite if
               any(isinstance(r, Failure) for r in case.result)]  # fmt: skip
     assert set(regressed) <= set(failed)
+
+
+def test_a_faster_build_is_an_improvement_and_baselines_compare_with_each_other(runs, tmp_path):
+    store = str(tmp_path / "baselines")
+    assert reports("baseline", "save", "slow", runs["b"], "--baselines", store).returncode == 0
+    assert reports("baseline", "save", "fast", runs["a1"], "--baselines", store).returncode == 0
     faster = reports("compare", "--baseline", "slow", "--against-baseline", "fast", "--baselines", store, cwd=tmp_path)
     assert faster.returncode == 0, faster.stdout + faster.stderr
     assert "REGRESSION" not in faster.stdout and "improvement" in faster.stdout
     assert (tmp_path / "compare_fast_vs_slow" / "compare.html").exists()  # beside, not inside, the store
+
+
+def test_runs_that_are_not_comparable_get_no_verdict(runs, tmp_path):
+    store = str(tmp_path / "baselines")
+    assert reports("baseline", "save", "writers", runs["fast"], "--baselines", store).returncode == 0
+    result = reports("compare", runs["a1"], "--baseline", "writers", "--baselines", store, "--out", str(tmp_path / "x"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "NOT COMPARABLE: different user counts: baseline 10, current 20" in result.stdout
+    assert "REGRESSION" not in result.stdout and re.search(r"compare: \d+ not comparable$", result.stdout, re.M)
+
+
+def test_history_shows_each_run_and_where_it_got_slower(runs, tmp_path):
+    store = str(tmp_path / "baselines")
+    for prefix in (runs["a1"], runs["a2"], runs["a1"], runs["b"], runs["b"], runs["b"]):
+        assert reports("baseline", "save", "main", prefix, "--baselines", store).returncode == 0
+    result = reports("history", "main", "--baselines", store, "--out", str(tmp_path / "h"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    page = (tmp_path / "h" / "history.md").read_text()
+    assert re.search(r"mean latency: [\d.]+ -> [\d.]+ ms \(\+\d+\.\d%\) between run 3 \(.*\) and run 4", page), page
+    assert (tmp_path / "h" / "history.png").read_bytes()[:4] == b"\x89PNG"
+    rows = (tmp_path / "h" / "history.csv").read_text().splitlines()
+    assert len(rows) == 7 and rows[0].startswith("run,id,date,commit,users,seconds,mean_ms")
 
 
 def test_a_run_against_its_own_baseline_has_no_regression(runs, tmp_path):
@@ -183,3 +229,24 @@ def test_a_history_cut_by_a_killed_run_is_refused_unless_allowed(runs, tmp_path)
     assert not (tmp_path / "out").exists()  # nothing written
     allowed = reports("summary", str(prefix), "--out", str(tmp_path / "out"), "--allow-cut")
     assert allowed.returncode == 0 and "warning:" in allowed.stderr
+
+
+def test_a_damaged_history_is_read_as_far_as_it_can_be_with_one_line_per_problem(runs, tmp_path):
+    store = tmp_path / "baselines"
+    for prefix in (runs["a1"], runs["a2"], runs["a1"], runs["a2"]):
+        assert reports("baseline", "save", "main", prefix, "--baselines", str(store)).returncode == 0
+    first, second, third, _fourth = sorted((store / "main" / "runs").iterdir())
+    (first / "meta.json").write_text("[]")  # hand-edited into something else
+    (second / "run_stats_history.csv").unlink()  # a file lost
+    meta = json.loads((third / "meta.json").read_text())
+    (third / "meta.json").write_text(json.dumps({**meta, "locust_version": "2.46.0"}))  # another Locust
+    result = reports(
+        "compare", runs["a2"], "--baseline", "main", "--baselines", str(store), "--out", str(tmp_path / "o")
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    assert any(f"run {first.name} left out: unreadable meta.json" in line for line in warnings), warnings
+    assert any(f"run {second.name} left out: its history file is missing" in line for line in warnings), warnings
+    assert any("made with Locust 2.46.0, 2.47.0" in line for line in warnings), warnings
+    assert "holds 2 comparable runs" in result.stdout  # the two runs that could be read were used
+    assert all(len(line) < 300 for line in warnings)

@@ -3,7 +3,15 @@
 import signal
 import sys
 
-from benchmarks import http_overhead, monitor_overhead, regression_rates, reports_cost, target_throughput, ws_sessions
+from benchmarks import (
+    http_overhead,
+    monitor_overhead,
+    regression_rates,
+    reports_cost,
+    target_throughput,
+    truth,
+    ws_sessions,
+)
 from benchmarks.arguments import OneLineParser
 
 BENCHMARKS = {
@@ -12,6 +20,7 @@ BENCHMARKS = {
     "regression-rates": regression_rates,
     "reports": reports_cost,
     "target": target_throughput,
+    "truth": truth,
     "ws-sessions": ws_sessions,
 }
 

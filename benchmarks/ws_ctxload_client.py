@@ -8,7 +8,7 @@ monkey-patching::
     fanout = CtxloadFanout(url, receipts)    # in ``fanout``: make, alive, on_ack, start(), finish(result)
 
 Sessions are connected and registered as the ``SocketIOSubscriber`` user holds them; in ``fanout`` their pushes go
-through the push ledger and into Locust's request statistics, as in a run, and the result gets the ledger's counts.
+through the push ledger and its figures, as in a run, and the result gets the ledger's counts and latencies.
 """
 
 import time
@@ -18,9 +18,8 @@ from locust.env import Environment
 from locust.event import Events
 
 from benchmarks.ws_connect import CONNECT_TIMEOUT
-from common import names
 from traffic.ws_session import SocketIOSession
-from verification.delivery import expect_push, push_ledger_for, report_lost
+from verification.delivery import cancel_write, note_write, push_ledger_for
 
 
 def ctxload_environment():
@@ -55,18 +54,20 @@ class CtxloadFanout:
 
     def __init__(self, url: str, receipts):
         class TimedSession(SocketIOSession):
-            def _on_event(self, event, data, size):
-                if event == "context_updated" and isinstance(data, dict):
-                    receipts.note(self.index, data.get("value"))
-                super()._on_event(event, data, size)
+            def received(self, key, value, received_at):
+                receipts.note(self.index, value)
+                super().received(key, value, received_at)
 
         self.environment = ctxload_environment()
         self.ledger = push_ledger_for(self.environment)
         self.make = ctxload_maker(url, self.environment, TimedSession)
         self.sweeper = None
 
-    def on_ack(self, key, value, sent, acked) -> None:
-        expect_push(self.environment, key, value, acked, sent_at=sent)
+    def on_send(self, key, value):
+        return note_write(self.environment, key, value)
+
+    def on_failed(self, handle) -> None:
+        cancel_write(self.environment, handle)
 
     @staticmethod
     def alive(session) -> bool:
@@ -78,15 +79,13 @@ class CtxloadFanout:
     def sweep(self) -> None:  # as verification.delivery does in a run: settle writes past their deadline
         while True:
             gevent.sleep(0.5)
-            report_lost(self.environment, self.ledger.expire(time.time()))
+            self.ledger.expire(time.perf_counter())
 
     def finish(self, result: dict) -> None:
-        environment, ledger = self.environment, self.ledger
+        ledger = self.ledger
         self.sweeper.kill()
-        report_lost(environment, ledger.expire(time.time() + ledger.deadline + 1))  # settle every write
-        entry = names.PUSH_ROW.entry(environment.stats)
-        result["ledger"] = vars(ledger.counts).copy()
-        if entry is not None and entry.num_requests - entry.num_failures > 0:
-            result["ledger_latency_ms"] = {
-                f"p{round(p * 100)}": entry.get_response_time_percentile(p) for p in (0.5, 0.95, 0.99)
-            }
+        ledger.expire(time.perf_counter() + ledger.deadline + 1)  # settle every write
+        figures = ledger.figures
+        result["ledger"] = dict(figures.counts)
+        if figures.counts["delivered"]:
+            result["ledger_latency_ms"] = {f"p{round(p * 100)}": figures.latency_ms(p) for p in (0.5, 0.95, 0.99)}

@@ -3,7 +3,7 @@
 Imported by ``benchmarks.ws_generator`` after gevent's monkey-patching::
 
     receipts = Receipts()                      # sessions call receipts.note(index, value) on each push
-    writer = Writer(url, on_ack)               # on_ack(key, value, sent, acked) after each acknowledged write
+    writer = Writer(url, on_send, on_failed)   # handle = on_send(key, value) before each write; on_failed(handle)
     first_sent = writer.run(rate, seconds)     # POST /ctx over WRITE_KEYS keys; rate 0: back to back
     writer.acked, writer.errors, receipts.total, receipts.per_session, receipts.latencies
 
@@ -42,10 +42,10 @@ class Receipts:
 class Writer:
     """One HTTP writer on a keep-alive connection: POST /ctx, steady rate or back to back."""
 
-    def __init__(self, url: str, on_ack=None):
+    def __init__(self, url: str, on_send=None, on_failed=None):
         parts = urlsplit(url)
         self.host, self.port = parts.hostname, parts.port
-        self.on_ack = on_ack
+        self.on_send, self.on_failed = on_send, on_failed
         self.connection: http.client.HTTPConnection | None = None
         self.acked = 0
         self.errors = 0
@@ -55,24 +55,24 @@ class Writer:
         sent = time.time()
         value = {"n": number, "t": sent}
         body = json.dumps({"key": key, "value": value, "who": "bench"})
+        handle = self.on_send(key, value) if self.on_send is not None else None
         try:
             if self.connection is None:
                 self.connection = http.client.HTTPConnection(self.host, self.port, timeout=10)
             self.connection.request("POST", "/ctx", body, {"Content-Type": "application/json"})
             response = self.connection.getresponse()
             response.read()
+            ok = response.status == 200
         except Exception:
-            self.errors += 1
             if self.connection is not None:
                 self.connection.close()
-            self.connection = None
+            self.connection, ok = None, False
+        if ok:
+            self.acked += 1
             return
-        if response.status != 200:
-            self.errors += 1
-            return
-        self.acked += 1
-        if self.on_ack is not None:
-            self.on_ack(key, value, sent, time.time())
+        self.errors += 1
+        if self.on_failed is not None:
+            self.on_failed(handle)
 
     def run(self, rate: float, seconds: float) -> float:
         """Write for ``seconds`` (a write falling due later, behind schedule, is not sent); return when the

@@ -113,7 +113,7 @@ def run_fanout(args) -> dict:
     fanout.start()
     gc.collect()
     rss_before, cpu_before, started = process.memory_info().rss, cpu_seconds(), time.monotonic()
-    writer = Writer(args.url, fanout.on_ack)
+    writer = Writer(args.url, fanout.on_send, fanout.on_failed)
     print("writing", flush=True)  # the parent measures the server's CPU from here to the end
     first_sent = writer.run(args.rate, args.seconds)
     writing_seconds = time.monotonic() - started

@@ -59,7 +59,7 @@ class RawSession:
 class RawFanout:
     """KIND ``raw`` in ``fanout``: sessions that note each push's value in the receipts; nothing else runs."""
 
-    on_ack = None  # no ledger: the writer's acknowledgements go nowhere
+    on_send = on_failed = None  # no ledger: the writer's writes go nowhere
 
     def __init__(self, url: str, receipts):
         self.url, self.receipts = url, receipts

@@ -4,8 +4,8 @@ Two kinds of session, each in a fresh generator process (``benchmarks.ws_generat
 reference server:
 
 * ``ctxload``: ``traffic.ws_session.SocketIOSession``, connected and registered, as the
-  ``SocketIOSubscriber`` user holds it; its pushes go through the push ledger and into Locust's
-  request statistics, as in a run;
+  ``SocketIOSubscriber`` user holds it; its pushes go through the push ledger and its figures
+  (HdrHistograms), as in a run;
 * ``raw``: bare websocket-client connections that do the Socket.IO handshake and answer pings
   on a greenlet each (the least an idle subscriber can do), the baseline.
 
@@ -21,7 +21,7 @@ delivered per second across all sessions, whether all arrived (within ``--drain`
 last write), their latency from the write's sending to the receipt (p50/p95/p99), the generator's
 CPU and its CPU time per push (the writer's included: one request per N pushes), and the server's
 CPU, which say which side was the limit. Since raw sessions only decode the JSON, the difference is
-what ctxload's session, push ledger and statistics cost per push.
+what ctxload's session, push ledger and figures cost per push.
 
 The generator runs on CPU 1 and the server on CPU 0 (``taskset``, with 2+ CPUs). Traffic stays on
 127.0.0.1. An empty size list skips that part::

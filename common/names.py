@@ -6,24 +6,27 @@ as Locust events, Locust messages between workers and master, or rows of Locust'
 
     from common import names
 
-    names.PUSH_ROW.entry(environment.stats)          # the StatsEntry, or None
+    names.AUDIT_READ_ROW.entry(environment.stats)    # the StatsEntry, or None
     names.LOST_WRITES_ROW.fire(environment.events, exception=LostWrite("..."))   # one failure
-    environment.stats.get(*names.PUSH_ROW.get_args)  # made when absent
+    environment.stats.get(*names.AUDIT_READ_ROW.get_args)  # made when absent
     getattr(environment.events, names.GAUGES_EVENT)  # the custom event the monitor fires
 """
 
 from typing import NamedTuple
 
 # A custom event on ``environment.events``: the monitor fires it with ``gauges={}`` once per
-# interval, and the parts that know a gauge fill it in: ``ws_sessions`` (verification.delivery),
-# ``target_pid`` (the embedded reference server).
+# interval, and the parts that know a gauge fill it in: ``ws_sessions`` and ``push`` (the run's push
+# figures, verification.push_figures.PushFigures.monitor_figures; not on workers), ``target_pid``
+# (the embedded reference server).
 GAUGES_EVENT = "ctxload_gauges"
 GAUGE_WS_SESSIONS = "ws_sessions"
+GAUGE_PUSH = "push"
 GAUGE_TARGET_PID = "target_pid"
 
 # Locust messages from each worker to the master (common.worker_figures sends and merges them).
 AUDIT_MESSAGE = "ctxload_audit"
 PUSH_DELIVERY_MESSAGE = "ctxload_push_delivery"
+PUSH_LIVE_MESSAGE = "ctxload_push_live"
 PACED_MESSAGE = "ctxload_paced"
 MONITOR_MESSAGE = "ctxload_monitor"
 
@@ -60,8 +63,7 @@ class Row(NamedTuple):
         )
 
 
-# Rows the verification makes and the monitor reads.
-PUSH_ROW = Row("WS", "WS push context_updated")  # successes time each push; failures are lost pushes
+# Rows the verification makes and the monitor reads. (Pushes received are not rows: see GAUGE_PUSH.)
 LOST_WRITES_ROW = Row("AUDIT", "lost writes")  # one failure per acknowledged write the audit found lost
 AUDIT_READ_ROW = Row("GET", "GET /ctx (audit)")
 CANARY_WRITE_ROW = Row("POST", "POST /ctx (canary)")

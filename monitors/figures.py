@@ -4,19 +4,18 @@ Usage (one ``LocustFigures`` per test, read once per snapshot)::
 
     figures = LocustFigures()
     figures.read(environment.stats, now=time.time())
-    # {"rps": 812.4, "error_rate_percent": 0.3, "avg_response_ms": 4.1, "p95_response_ms": 9,
-    #  "push_p95_ms": 6, "lost_writes": 0, "lost_pushes": 0,
+    # {"rps": 812.4, "error_rate_percent": 0.3, "avg_response_ms": 4.1, "p95_response_ms": 9, "lost_writes": 0,
     #  "endpoints": {"GET /ctx": {"rps": ..., "error_rate_percent": ..., ...}, ...}}
 
 Locust keeps cumulative counters; an alert needs the *current* state. RPS, error rate and
 average are computed here over the last 10 seconds from differences of the cumulative counters
 (an empty window has no error rate or average: None, not 0); p95 is Locust's current (10-second)
 percentile where Locust keeps that cache (local and master runners), else the cumulative one.
-Lost writes are None when no write audit ran, lost pushes when no push was expected.
+Lost writes are None when no write audit ran. (Push figures are not Locust's: they come through the
+gauges event, ``common.names.GAUGE_PUSH``.)
 
 What the verification knows arrives as request rows named in ``common.names`` (``monitors/`` and
-``verification/`` never import each other): a lost write is a failure of ``AUDIT lost writes``, a
-lost push a failure of ``WS push context_updated``, whose successes time each push.
+``verification/`` never import each other): a lost write is a failure of ``AUDIT lost writes``.
 """
 
 from collections import deque
@@ -65,9 +64,6 @@ class LocustFigures:
         }
         audited = names.AUDIT_READ_ROW.key in stats.entries or names.LOST_WRITES_ROW.key in stats.entries
         figures["lost_writes"] = _failures(stats, names.LOST_WRITES_ROW) if audited else None  # None: no audit ran
-        push = names.PUSH_ROW.entry(stats)
-        figures["lost_pushes"] = None if push is None else push.num_failures
-        figures["push_p95_ms"] = None if push is None else _percentile(push, 0.95)
         return figures
 
     def _base(self, now: float, counters: dict) -> tuple[float | None, dict]:

@@ -168,6 +168,7 @@ class RunMonitor:
             target=self._target_sample(self.settings.target_pid or gauges.get(names.GAUGE_TARGET_PID)),
             system=system,
             server=self.server,
+            push=gauges.get(names.GAUGE_PUSH),
         )
         if monitor.saturation_message:
             logger.warning("monitor: %s", monitor.saturation_message)
@@ -289,7 +290,8 @@ class RunMonitor:
             except OSError as exc:
                 logger.error("monitor: could not write --junit %s: %s", self.settings.junit, exc)
         code = verdict.exit_code(self.monitor)
-        if code is not None and environment.process_exit_code is None:
+        # 3 wins over 1 (failed requests, or lost pushes: verification.delivery sets 1 for those first).
+        if code is not None and environment.process_exit_code in (None, 1):
             environment.process_exit_code = code
 
     def on_quit(self, **_kwargs) -> None:

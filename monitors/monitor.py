@@ -28,7 +28,7 @@ from monitors.rules import Rule
 from monitors.saturation import SaturationWatch
 from monitors.snapshot import generator_totals, metric_value
 
-GROWING_METRICS = frozenset({"lost_writes", "lost_pushes"})
+GROWING_METRICS = frozenset({"lost_writes", "lost_pushes"})  # completed after the users stop
 
 
 class Monitor:
@@ -63,6 +63,7 @@ class Monitor:
         target: dict | None,
         system: dict,
         server: dict | None,
+        push: dict | None = None,
     ) -> dict:
         saturation_message = self.saturation.observe(
             {
@@ -83,6 +84,7 @@ class Monitor:
             "system": system,
             "locust": self.figures.read(stats, now),
             "server": server,
+            "push": push,
             "generator_bound": self.saturation.bound,
         }
         self.history.add(snapshot)

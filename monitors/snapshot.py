@@ -11,6 +11,8 @@ A snapshot (JSON-ready; the export writes them as they are)::
      "system": {"cpu_percent", "memory_percent", "memory_used_mb", "load1"},
      "locust": <monitors.figures.LocustFigures.read()>,
      "server": {"keys", "clients", "history_count", "polled"} or {"error", "polled"} or None,
+     "push": {"push_p50_ms", "push_p95_ms", "push_p99_ms", "push_reach_percent", "fanout_p95_ms",
+              "lost_pushes", "pushes_delivered"} or None,     (verification.push_figures, via the gauges)
      "generator_bound": false}
 
 ``metric_value(snapshot, metric, endpoint)`` reads one of ``monitors.metrics.METRICS`` from it;
@@ -28,6 +30,7 @@ SYSTEM_FIELDS = {
 }
 GENERATOR_FIELDS = {"generator_cpu_percent": "cpu_percent", "generator_memory_mb": "memory_mb"}
 SERVER_FIELDS = {"server_keys": "keys", "server_clients": "clients"}
+PUSH_METRICS = ("push_p50_ms", "push_p95_ms", "push_p99_ms", "push_reach_percent", "fanout_p95_ms", "lost_pushes")
 ROW_COLUMNS = ("time", "elapsed", "state", "generators", "generators_missing", "generator_bound", *METRICS)
 
 
@@ -70,8 +73,10 @@ def metric_value(snapshot: dict, metric: str, endpoint: str | None = None) -> fl
     if metric == "ws_sessions":
         sessions = generator_totals(snapshot["generators"])["ws_sessions"]
         return None if sessions is None else int(sessions)
-    if metric in ("push_p95_ms", "lost_writes", "lost_pushes"):
+    if metric == "lost_writes":
         return snapshot["locust"].get(metric)
+    if metric in PUSH_METRICS:
+        return (snapshot.get("push") or {}).get(metric)
     raise KeyError(f"unknown metric {metric!r}")
 
 

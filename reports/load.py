@@ -13,10 +13,12 @@ Usage::
 
 Any Locust run's files do. Required: PREFIX_stats.csv and PREFIX_stats_history.csv; optional:
 PREFIX_failures.csv, PREFIX_exceptions.csv (missing: empty frames), PREFIX_monitor.json and
-PREFIX_monitor.csv (missing: None). ``endpoint`` is Locust's Name, "TYPE Name" for a Name seen with
-two Types, "Aggregated" for the total. A killed run can leave a half-written last history line: it is
-left out with a warning (``Run.warnings``; ``warnings.warn`` from ``load_history`` alone). How one CSV
-file is read and checked: ``reports.locust_csv``; the monitor export: ``reports.monitor_export``.
+PREFIX_monitor.csv (missing: None), and ctxload's PREFIX_push_stats.csv and PREFIX_push_stats_history.csv
+(an endpoint "push context_updated" of their own, outside Aggregated). ``endpoint`` is Locust's Name,
+"TYPE Name" for a Name seen with two Types, "Aggregated" for the total. A killed run can leave a
+half-written last history line: it is left out with a warning (``Run.warnings``; ``warnings.warn`` from
+``load_history`` alone). How one CSV file is read and checked: ``reports.locust_csv``; the monitor export:
+``reports.monitor_export``.
 
 Reads files only: it never imports Locust or the rest of ctxload.
 """
@@ -90,6 +92,8 @@ def load_run(
     history = read_table(
         Path(f"{prefix}_stats_history.csv"), HISTORY, progress, cut_line, required_by=prefix, only=history_columns
     )
+    full_history = bool((history["name"] != AGGREGATED).any())  # Locust's own rows, before ctxload's push rows
+    stats, history = _with_pushes(prefix, stats, history, cut_line, history_columns)
     ambiguous = ambiguous_names(stats, history)  # both files label an endpoint the same way
     add_endpoints(stats, ambiguous)
     add_endpoints(history, ambiguous)
@@ -101,9 +105,34 @@ def load_run(
         exceptions=read_table(Path(f"{prefix}_exceptions.csv"), EXCEPTIONS),
         monitor=load_monitor(Path(f"{prefix}_monitor.json")),
         monitor_rows=load_monitor_rows(Path(f"{prefix}_monitor.csv")),
-        full_history=bool((history["endpoint"] != AGGREGATED).any()),
+        full_history=full_history,
         warnings=found,
     )
+
+
+def _with_pushes(prefix, stats, history, cut_line, history_columns) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """ctxload's push figures (``PREFIX_push_stats.csv`` and ``_push_stats_history.csv``, in Locust's formats:
+    ``verification.push_csv``) as endpoints of their own, when the run wrote them. Not in ``Aggregated``:
+    Locust's Aggregated counts requests sent, and pushes are received."""
+    push_stats, push_history = Path(f"{prefix}_push_stats.csv"), Path(f"{prefix}_push_stats_history.csv")
+    if push_stats.is_file():  # before Locust's Aggregated row, which stays last
+        last = stats.iloc[-1:] if len(stats) and stats["name"].iloc[-1] == AGGREGATED else stats.iloc[:0]
+        stats = _concat(_concat(stats.iloc[: len(stats) - len(last)], read_table(push_stats, STATS)), last)
+    if push_history.is_file():
+        rows = read_table(push_history, HISTORY, None, cut_line, required_by=prefix, only=history_columns)
+        history = _concat(history, rows).sort_values("timestamp", kind="stable", ignore_index=True)
+    return stats, history
+
+
+def _concat(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
+    """Two frames of one kind, their categorical columns merged (pd.concat would fall back to objects)."""
+    if second.empty:
+        return first
+    merged = pd.concat([first, second], ignore_index=True)
+    for column in first.columns:
+        if isinstance(first[column].dtype, pd.CategoricalDtype):
+            merged[column] = merged[column].astype(str).astype(CATEGORY)
+    return merged
 
 
 def load_history(path, progress: Progress | None = None, on_warning: Callable[[str], None] | None = None):

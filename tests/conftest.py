@@ -60,6 +60,28 @@ def start_server(tmp_path):
 
 
 @pytest.fixture
+def production_like(tmp_path):
+    """``start(*options)``: the imitation of the production server (``benchmarks.production_imitation``: it
+    broadcasts before it answers, closes every connection, writes dumps in place); its URL. Stopped after."""
+    started: list[subprocess.Popen] = []
+
+    def start(*options: str) -> str:
+        command = [sys.executable, "-m", "benchmarks.production_imitation", "--dump-dir",
+                   str(tmp_path / f"production-dumps{len(started)}"), *options]  # fmt: skip
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True)
+        started.append(process)
+        line = process.stdout.readline()
+        assert line.startswith("ctxload target listening on "), line
+        return line.split()[-1]
+
+    yield start
+    for process in started:
+        process.terminate()
+        process.wait(10)
+        process.stdout.close()
+
+
+@pytest.fixture
 def slow_server(start_server):
     """A fresh reference server that answers every request 30 ms late (for latency alerts)."""
     return start_server("--inject-latency-ms", "30")

@@ -39,6 +39,13 @@ def test_headless_run_without_host_runs_every_http_user_against_the_embedded_ser
     rows = read_stats(prefix)
     assert int(rows["Aggregated"]["Request Count"]) > 0
     assert int(rows["Aggregated"]["Failure Count"]) == 0
+    # Aggregated counts the requests the users sent, HTTP and Socket.IO: pushes received have a place of their own.
+    sent = [row for name, row in rows.items() if name != "Aggregated"]
+    assert int(rows["Aggregated"]["Request Count"]) == sum(int(row["Request Count"]) for row in sent)
+    assert not [name for name in rows if "push" in name.lower() or name == "WS snapshot"], sorted(rows)
+    with open(f"{prefix}_push_stats.csv", newline="") as handle:
+        pushes = {row["Name"]: row for row in csv.DictReader(handle)}
+    assert int(pushes["push context_updated"]["Request Count"]) > 0 and pushes["push context_updated"]["Type"] == "PUSH"
     assert {"GET /ctx", "POST /ctx", "GET /ctx/dump/list", "GET /ctx (audit)"} <= set(rows)
     assert "Response time percentiles" in output  # Locust's own summary
     assert re.search(r"Write audit: \d+ writes acknowledged on \d+ keys; \d+ checked: \d+ verified, 0 lost", output)

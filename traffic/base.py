@@ -40,7 +40,7 @@ from traffic import catalog, pacing
 from traffic.slots import Slots
 from traffic.timing import TimedSteps
 from verification.checks import json_body
-from verification.delivery import expect_push
+from verification.delivery import cancel_write, note_write, unjudged_write
 from verification.ledger import WriteLedger
 from verification.target_watch import TargetWatch
 from verification.values import digest, make_value, next_seq
@@ -90,24 +90,23 @@ class ContextUser(TimedSteps, FastHttpUser):
     def write(self, key: str, value, name: str = "POST /ctx", pushes_expected: bool = True) -> bool:
         """Write ``value``; on an acknowledged write, record it and return True.
 
-        ``pushes_expected=False`` for values every process writes alike (the catalog): their
-        pushes can't be told apart from another worker's.
+        Its pushes are expected from the moment it is sent (``verification.delivery.note_write``);
+        ``pushes_expected=False`` for values every process writes alike (the catalog): their pushes
+        can't be told apart from another worker's.
         """
         self.last_written.pop(key, None)  # until acknowledged, this user doesn't know what is there
         body = {"key": key, "value": value, "who": f"{self.settings.key_prefix}.{self.kind}.{self.slot}"}
+        noted = note_write(self.environment, key, value) if pushes_expected else unjudged_write(self.environment, key)
         with self.client.post("/ctx", json=body, name=name, catch_response=True) as response:
             reply = json_body(response, "key", "value", "timestamp")
-            if reply is None:
-                return False
-            if reply["key"] != key:
+            if reply is not None and reply["key"] != key:
                 response.failure("acknowledged another key")
+                reply = None
+            if reply is None:
+                cancel_write(self.environment, noted)
                 return False
-            # When the acknowledgement arrived (not when it was parsed): pushes are timed from it.
-            sent_at = response.request_meta["start_time"]
-            acked_at = sent_at + response.request_meta["response_time"] / 1000
+            acked_at = response.request_meta["start_time"] + response.request_meta["response_time"] / 1000
         value_digest = self.ledger.record(key, value, acked_at=acked_at)
-        if pushes_expected:
-            expect_push(self.environment, key, value, acked_at, sent_at=sent_at)
         self.last_written[key] = (value_digest, acked_at)
         return True
 

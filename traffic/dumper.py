@@ -9,7 +9,9 @@ It seeds three keys of its own, then every 5-15 s asks for one dump, cycling thr
 
 It never fills the disk: filenames are ``<prefix>_w<worker>_<n>.<format>`` with ``n`` rotating
 through ``--dump-keep`` values per process, so a process leaves at most ``dump-keep`` files per
-format, whatever the number of users or the length of the run, and later runs overwrite them.
+format, whatever the number of users or the length of the run, and later runs overwrite them. A
+name is one user's from its dump until its download (``DumpNames``; a user waits for a free one):
+no user of the run downloads a file that another is rewriting.
 (The API has no delete; the files stay in the server's dump folder after the run.)
 """
 
@@ -18,6 +20,7 @@ import io
 import itertools
 import json
 
+import gevent
 from locust import between, tag, task
 
 from traffic.base import ContextUser
@@ -31,11 +34,30 @@ csv.field_size_limit(2**31 - 1)
 SEEDED_KEYS = 3
 
 
-class DumpRotation:
-    """The count of dumps this process asked for: names rotate through ``--dump-keep`` values."""
+class DumpNames:
+    """The dump names of one process: each in use by one user at a time, from its dump until its download.
+
+    Names rotate through ``--dump-keep`` numbers, skipping those another user of this process is using (a server
+    that writes dumps in place, as production does, would otherwise serve one user's download half-rewritten by
+    another's dump). When every number is in use, a user waits for one to be free, before it sends anything:
+    the files stay bounded by ``--dump-keep`` per format, and no timing includes the wait.
+    """
 
     def __init__(self):
         self.counter = itertools.count()
+        self.in_use: set[int] = set()
+
+    def take(self, keep: int) -> int:
+        while len(self.in_use & set(range(keep))) >= keep:
+            gevent.sleep(0.05)
+        while True:
+            number = next(self.counter) % keep
+            if number not in self.in_use:
+                self.in_use.add(number)
+                return number
+
+    def release(self, number: int) -> None:
+        self.in_use.discard(number)
 
 
 def parse_problem(fmt: str, text: str, expected_key: str) -> str | None:
@@ -77,22 +99,30 @@ class DumpUser(ContextUser):
         for n in range(SEEDED_KEYS):
             self.write(self.own_key(n), self.new_value(self.settings.payload_bytes))
 
-    def _next_filename(self) -> str:
-        counter = self.run_state.get(DumpRotation).counter
-        return f"{self.settings.key_prefix}_w{self.worker}_{next(counter) % self.settings.dump_keep}"
+    def _filename(self, number: int) -> str:
+        return f"{self.settings.key_prefix}_w{self.worker}_{number}"
 
     @tag("dump")
     @task
     def dump_list_download(self):
         if TargetWatch.of(self.environment).restart_count != self.seeded_before_restarts:
             self.seed_keys()
+        names = self.run_state.get(DumpNames)
+        number = names.take(self.settings.dump_keep)
+        try:
+            self.dump_once(self._filename(number))
+        finally:
+            names.release(number)
+
+    def dump_once(self, name: str) -> None:
+        """Dump under ``name``, list the dumps, download it and parse it."""
         formats = self.settings.formats
         fmt = formats[self.dumps % len(formats)]
         include_history = (self.dumps // len(formats)) % 2 == 1
         self.dumps += 1
         request = {
             "format": fmt,
-            "filename": self._next_filename(),
+            "filename": name,
             "who": f"{self.settings.key_prefix}.dumper",
             "include_history": include_history,
         }

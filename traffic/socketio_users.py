@@ -16,7 +16,7 @@ from common.run import Run
 from traffic.slots import Slots
 from traffic.timing import TimedSteps
 from traffic.ws_session import SocketIOSession
-from verification.delivery import expect_push, push_ledger_for
+from verification.delivery import cancel_write, note_write, push_ledger_for
 from verification.ledger import WriteLedger
 from verification.values import make_value, next_seq
 
@@ -78,9 +78,8 @@ class SocketIOWriter(SocketIOUser):
         key = f"{self.session.name}.{self.writes % self.settings.key_space}"
         self.writes += 1
         value = make_value(self.ledger.run_tag, next_seq(), self.settings.payload_bytes)
-        if self.session.context_set(key, value) is not None:
-            acked_at = self.session.last_confirmed_at
-            self.ledger.record(key, value, acked_at=acked_at)
-            expect_push(
-                self.environment, key, value, acked_at, sender=self.session_index, sent_at=self.session.last_sent_at
-            )
+        noted = note_write(self.environment, key, value, sender=self.session_index)  # timed from the emit
+        if self.session.context_set(key, value) is None:
+            cancel_write(self.environment, noted)
+        else:
+            self.ledger.record(key, value, acked_at=self.session.last_confirmed_at)

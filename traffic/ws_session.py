@@ -9,14 +9,15 @@ and python-socketio's own ``Packet`` classes.
 
 Rows (request type ``WS``), none of them 0 ms:
 
-* ``WS connect``: from opening the WebSocket to the namespace ack (``40{"sid"}``; the snapshot
-  and client_stats may arrive before it);
-* ``WS snapshot``: the size of ``context_snapshot`` (a size, so its time is None);
+* ``WS connect``: from opening the WebSocket until both the namespace ack (``40{"sid"}``) and the
+  ``context_snapshot`` have arrived (either may come first); its content length is the snapshot's size;
 * ``WS register``: ``client_register`` to ``registration_confirmed``;
 * ``WS context_set``: emit to ``context_set_confirmed`` (an ``error`` reply is a failure);
-* ``WS push context_updated``: acknowledgement of a write of this process to this session's
-  receipt (see ``verification.push_ledger``); lost pushes are failures of this row;
 * ``WS reconnect``: from losing the session to having it back.
+
+Pushes (``context_updated``) are receipts, not requests: they go to the push ledger with the moment they
+were read (``verification.push_ledger``, ``time.perf_counter``), never to Locust's request statistics. A
+``context_updated`` that cannot be read counts as malformed there; nothing a server sends crashes a session.
 
 The server's pings are answered; a session that hears nothing for ping interval + timeout
 counts as dropped. A dropped session reconnects with exponential backoff (0.5 s doubling to
@@ -39,16 +40,16 @@ from collections import deque
 
 import engineio.packet as eio
 import gevent
+import orjson
 import socketio.packet as sio
 import websocket
 from gevent.event import AsyncResult
-
-from verification.delivery import report_delivered
 
 logger = logging.getLogger(__name__)
 
 BACKOFF_FIRST, BACKOFF_MAX = 0.5, 10.0
 CLIENT_STATS_FRAME = '42["client_stats"'
+UPDATED_FRAME = '42["context_updated"'
 
 
 class SessionError(Exception):
@@ -69,7 +70,7 @@ class SocketIOSession:
         self.reply_timeout = reply_timeout
         self.sid: str | None = None
         self.last_confirmed_at = 0.0  # wall-clock receipt of the latest context_set_confirmed
-        self.last_sent_at = 0.0  # wall-clock time the latest context_set was sent
+        self._snapshot_size: int | None = None  # the context_snapshot of the current connection
         self._ws: websocket.WebSocket | None = None
         self._reader: gevent.Greenlet | None = None
         self._reconnector: gevent.Greenlet | None = None
@@ -96,7 +97,7 @@ class SocketIOSession:
         return self.sid is not None
 
     def connect(self) -> bool:
-        """Open the session and wait for the namespace ack; report ``WS connect``."""
+        """Open the session and wait for the namespace ack and the snapshot; report ``WS connect``."""
         started = time.perf_counter()
         try:
             ws = websocket.create_connection(
@@ -105,6 +106,7 @@ class SocketIOSession:
         except Exception as exc:  # refused, timed out, bad handshake: all are failed connects
             self._fire("WS connect", started, exception=SessionError(f"{type(exc).__name__}"))
             return False
+        self._snapshot_size = None
         try:
             opening = eio.Packet(encoded_packet=ws.recv())
             if opening.packet_type != eio.OPEN or not isinstance(opening.data, dict):
@@ -112,22 +114,18 @@ class SocketIOSession:
             silence_limit = (opening.data.get("pingInterval", 25000) + opening.data.get("pingTimeout", 20000)) / 1000
             ws.send(eio.Packet(eio.MESSAGE, data=sio.Packet(sio.CONNECT).encode()).encode())
             self._ws = ws
-            while self.sid is None:  # the snapshot and client_stats can come before the ack
-                self._handle(ws.recv(), connecting=True)
+            while self.sid is None or self._snapshot_size is None:  # they come in either order
+                self._handle(ws.recv(), time.perf_counter())
         except Exception as exc:
             ws.close()
-            self._ws = None
-            self._fire(
-                "WS connect",
-                started,
-                exception=exc
-                if isinstance(exc, SessionError)
-                else SessionError(f"{type(exc).__name__} before the namespace ack"),
-            )
+            self._ws, self.sid = None, None
+            missing = "the namespace ack" if self.sid is None else "the context_snapshot"
+            error = exc if isinstance(exc, SessionError) else SessionError(f"{type(exc).__name__} before {missing}")
+            self._fire("WS connect", started, exception=error)
             return False
-        self._fire("WS connect", started)
+        self._fire("WS connect", started, length=self._snapshot_size)
         ws.settimeout(silence_limit)
-        self.push_ledger.subscribe(self.index, at=time.time())
+        self.push_ledger.subscribe(self.index, at=time.perf_counter())
         self._reader = gevent.spawn(self._read, ws)
         return True
 
@@ -166,7 +164,8 @@ class SocketIOSession:
     def _read(self, ws) -> None:
         try:
             while True:
-                self._handle(ws.recv())
+                frame = ws.recv()
+                self._handle(frame, time.perf_counter())  # a push is timed from when it was read
         except Exception as exc:  # closed by the server, silence past the ping timeout, network error
             if not self._closing:
                 logger.debug("session %s dropped: %r", self.name, exc)
@@ -187,7 +186,7 @@ class SocketIOSession:
             return
 
     # -- frames ----------------------------------------------------------------------------
-    def _handle(self, frame, connecting: bool = False) -> None:
+    def _handle(self, frame, received_at: float) -> None:
         if not isinstance(frame, str) or not frame:
             return
         kind = frame[0]
@@ -196,9 +195,15 @@ class SocketIOSession:
         elif kind == "1":  # Engine.IO close
             raise SessionError("closed by the server")
         elif kind == "4":
+            if frame.startswith(UPDATED_FRAME):
+                self._on_push(frame, received_at)  # the commonest frame in a busy run: read on a short path
+                return
             if frame.startswith(CLIENT_STATS_FRAME):
-                return  # the commonest frame of all, and of no use here: skip the decoding
-            packet = sio.Packet(encoded_packet=frame[1:])
+                return  # the commonest frame of an idle run, and of no use here: skip the decoding
+            try:
+                packet = sio.Packet(encoded_packet=frame[1:])
+            except ValueError:
+                return  # not Socket.IO: nothing to act on
             if packet.packet_type == sio.CONNECT:
                 self.sid = (packet.data or {}).get("sid", "")
             elif packet.packet_type == sio.DISCONNECT:
@@ -206,13 +211,24 @@ class SocketIOSession:
             elif packet.packet_type == sio.EVENT and packet.data:
                 self._on_event(packet.data[0], packet.data[1] if len(packet.data) > 1 else None, len(frame))
 
+    def _on_push(self, frame: str, received_at: float) -> None:
+        """A ``context_updated``: ``42["context_updated",{"key":..,"value":..,...}]`` (python-socketio's
+        encoding, and the contract's), decoded straight from its JSON: no Packet object per push."""
+        try:
+            data = orjson.loads(frame[2:])[1]
+            key, value = data["key"], data["value"]
+        except (ValueError, IndexError, KeyError, TypeError):
+            self.push_ledger.figures.count("malformed")
+            return
+        self.received(key, value, received_at)
+
+    def received(self, key, value, received_at: float) -> None:
+        """A push read: the ledger judges it (a subclass may note it too)."""
+        self.push_ledger.receive(self.index, key, value, received_at)
+
     def _on_event(self, event: str, data, size: int) -> None:
-        if event == "context_updated" and isinstance(data, dict):
-            latency = self.push_ledger.receive(self.index, data.get("key"), data.get("value"), time.time())
-            if latency is not None:
-                report_delivered(self.environment, latency, size, self.name)
-        elif event == "context_snapshot":
-            self._fire("WS snapshot", None, length=size)
+        if event == "context_snapshot":
+            self._snapshot_size = size
         elif event == "registration_confirmed" and self._registered is not None:
             self._registered.set(data)
         elif event == "context_set_confirmed" and self._sets:
@@ -225,7 +241,8 @@ class SocketIOSession:
                 self.last_confirmed_at = time.time()
                 waiter[1].set(data)
         elif event == "error" and self._sets:
-            self._sets.popleft()[1].set_exception(SessionError(f"server error: {(data or {}).get('message', '?')}"))
+            message = data.get("message", "?") if isinstance(data, dict) else "?"
+            self._sets.popleft()[1].set_exception(SessionError(f"server error: {message}"))
 
     # -- requests --------------------------------------------------------------------------
     def _request(self, name: str, event: str, data, waiter: AsyncResult):
@@ -256,7 +273,6 @@ class SocketIOSession:
         """Emit ``context_set`` and wait for the confirmation; return it, or None on failure."""
         entry = (key, AsyncResult())
         self._sets.append(entry)
-        self.last_sent_at = time.time()
         reply = self._request(
             "WS context_set", "context_set", {"key": key, "value": value, "who": who or self.name}, entry[1]
         )

@@ -1,39 +1,47 @@
-"""Push delivery accounting in a run: the per-process push ledger, its deadlines, its summary.
+"""Push delivery in a run: the per-process push ledger, its deadlines, and the run's push figures.
 
 Register from the locustfile (``verification.hooks`` does)::
 
     events.init.add_listener(PushDelivery.register)
 
-Where users run, a fresh ``PushLedger`` (``--push-deadline``) starts with each test; every half
-second, pushes past their deadline are settled, and each lost one is a failure of the row
-``WS push context_updated``. When the test stops, pushes still within their deadline are not
-judged (their sessions closed with the test) and are reported as unsettled. Workers send their
-counts to the master, which sums them (``common.worker_figures``). The number of subscribed
-sessions is offered to a monitor through the custom event ``common.names.GAUGES_EVENT``. The
-master (or local process) logs, after Locust's tables::
+Where users run, a fresh ``PushLedger`` (``--push-deadline``) and ``PushFigures`` start with each test; a write
+is noted just before it is sent (``note_write``, ``cancel_write`` if it fails) and every ``context_updated`` a
+session gets is judged (``verification.push_ledger``). Every half second, writes past their deadline are
+settled. Receipts are not requests: they never enter Locust's request statistics (whose Aggregated row counts
+what the users send). The figures go instead to:
 
-    Push delivery: 12000 expected, 11998 delivered, 2 lost, 0 duplicated, 0 out of order;
-    push latency p50 3 ms, p95 8 ms, p99 12 ms        (one line in the log)
+* the monitor, through the custom event ``common.names.GAUGES_EVENT`` (``push`` and ``ws_sessions``): its rules
+  (``push_p95_ms``, ``push_reach_percent``, ``lost_pushes``, ...), web UI, export and JUnit;
+* with ``--csv PREFIX``, ``PREFIX_push_stats.csv`` and ``PREFIX_push_stats_history.csv`` beside Locust's, in
+  Locust's own formats, which ``python -m reports`` reads and compares (``verification.push_csv``);
+* one line after Locust's tables; lost pushes make the exit code 1, like failed requests.
+
+Workers send their figures to the master (``common.worker_figures``): every 2 s for the live view, and once
+when their test stops; HdrHistograms merge exactly. The master (or local process) logs::
+
+    Push delivery: 12000 expected, 11998 delivered, 2 lost, 0 duplicated, 0 out of order; latency from the
+    write's send p50 2.4 ms, p95 4.6 ms, p99 6.9 ms, max 12 ms; reach 99.98% (lowest 80%); all subscribers
+    had it after p50 3.1 ms, p95 5.2 ms                                        (one line in the log)
 """
 
 import logging
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import gevent
 
 from common import names
 from common.run import Run
 from common.worker_figures import WorkerFigures
-from verification.push_ledger import PushCounts, PushLedger
+from verification.push_csv import PushCsv
+from verification.push_figures import PushFigures
+from verification.push_ledger import PendingWrite, PushLedger
 
 logger = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 0.5
-
-
-class PushLost(Exception):
-    """A subscribed session did not receive a write's context_updated within the deadline."""
+NOT_JUDGED = {"foreign": "from other writers", "late": "late", "malformed": "malformed", "unjudged": "of catalog keys"}
+LIVE_SECONDS = 2.0
 
 
 def push_ledger_for(environment) -> PushLedger:
@@ -42,56 +50,66 @@ def push_ledger_for(environment) -> PushLedger:
     return run.get(PushLedger, lambda: PushLedger(run.settings.push_deadline))
 
 
-def expect_push(
-    environment, key: str, value, acked_at: float, sender: int | None = None, sent_at: float | None = None
-) -> None:
-    """Note an acknowledged write of this process; report pushes of it that arrived first."""
-    for latency in push_ledger_for(environment).expect(key, value, acked_at, sender, sent_at):
-        report_delivered(environment, latency, size=0)
+def note_write(environment, key: str, value, sender: int | None = None) -> PendingWrite | None:
+    """Call just before sending a write of this process: its pushes are timed from now."""
+    return push_ledger_for(environment).expect(key, value, time.perf_counter(), sender)
 
 
-def report_delivered(environment, latency_seconds: float, size: int, session: str | None = None) -> None:
-    context = {"session": session} if session else {}
-    names.PUSH_ROW.fire(environment.events, response_time=latency_seconds * 1000, length=size, context=context)
+def unjudged_write(environment, key: str) -> None:
+    """A write of a value every process writes alike (the catalog): its pushes are counted, not judged."""
+    push_ledger_for(environment).unjudged(key)
 
 
-def report_lost(environment, count: int) -> None:
-    for _ in range(count):
-        lost = PushLost("context_updated not received within --push-deadline")
-        names.PUSH_ROW.fire(environment.events, exception=lost)
+def cancel_write(environment, write: PendingWrite | None) -> None:
+    """The write noted was not acknowledged: its pushes are no longer expected."""
+    push_ledger_for(environment).cancel(write)
 
 
 @dataclass
 class DeliveryFigures:
-    """One process's push counts when its test stopped, and the pushes still within their deadline."""
+    """One process's push figures, with the pushes still within their deadline when its test stopped."""
 
-    counts: PushCounts = field(default_factory=PushCounts)
+    figures: PushFigures = field(default_factory=PushFigures)
     unsettled: int = 0
     processes: int = 0
 
     def __add__(self, other: "DeliveryFigures") -> "DeliveryFigures":
         return DeliveryFigures(
-            self.counts + other.counts, self.unsettled + other.unsettled, self.processes + other.processes
+            self.figures + other.figures, self.unsettled + other.unsettled, self.processes + other.processes
         )
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {"figures": self.figures.to_dict(), "unsettled": self.unsettled, "processes": self.processes}
 
     @classmethod
     def from_dict(cls, data: dict) -> "DeliveryFigures":
-        return cls(PushCounts(**data["counts"]), data["unsettled"], data["processes"])
+        return cls(PushFigures.from_dict(data["figures"]), data["unsettled"], data["processes"])
 
 
-def summary_line(counts: PushCounts, unsettled: int, stats_entry, workers: int = 0) -> str:
+def _ms(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3g} ms" if value < 100 else f"{value:.0f} ms"
+
+
+def summary_line(summed: DeliveryFigures, workers: int = 0) -> str:
+    figures, counts = summed.figures, summed.figures.counts
     line = (
-        f"Push delivery: {counts.expected} expected, {counts.delivered} delivered, {counts.lost} lost, "
-        f"{counts.duplicated} duplicated, {counts.out_of_order} out of order"
+        f"Push delivery: {counts['expected']} expected, {counts['delivered']} delivered, {counts['lost']} lost, "
+        f"{counts['duplicated']} duplicated, {counts['out_of_order']} out of order"
     )
-    if unsettled:
-        line += f" ({unsettled} unsettled when the test stopped)"
-    if stats_entry is not None and stats_entry.num_requests - stats_entry.num_failures > 0:
-        p50, p95, p99 = (stats_entry.get_response_time_percentile(p) for p in (0.5, 0.95, 0.99))
-        line += f"; push latency p50 {p50} ms, p95 {p95} ms, p99 {p99} ms"
+    if summed.unsettled:
+        line += f" ({summed.unsettled} unsettled when the test stopped)"
+    if counts["delivered"]:
+        line += (
+            f"; latency from the write's send p50 {_ms(figures.latency_ms(0.5))}, p95 {_ms(figures.latency_ms(0.95))}"
+            f", p99 {_ms(figures.latency_ms(0.99))}, max {_ms(figures.latency_ms(1.0))}"
+        )
+    if figures.reach_percent is not None:
+        line += f"; reach {figures.reach_percent:.2f}% (lowest {100 * figures.reach_lowest:.0f}%)"
+    if counts["writes_complete"]:
+        line += f"; all subscribers had it after p50 {_ms(figures.fanout_ms(0.5))}, p95 {_ms(figures.fanout_ms(0.95))}"
+    others = [f"{counts[name]} {label}" for name, label in NOT_JUDGED.items() if counts[name]]
+    if others:
+        line += "; not judged: " + ", ".join(others)
     if workers > 1:
         line += f"; summed over {workers} workers"
     return line
@@ -103,53 +121,77 @@ class PushDelivery:
     def __init__(self, environment):
         self.environment = environment
         self.run = Run.of(environment)
-        self.sweeper: gevent.Greenlet | None = None
-        self.figures = WorkerFigures(
-            environment,
-            names.PUSH_DELIVERY_MESSAGE,
-            encode=DeliveryFigures.to_dict,
-            decode=DeliveryFigures.from_dict,
-        )
+        self.greenlets: list[gevent.Greenlet] = []
+        options = {"encode": DeliveryFigures.to_dict, "decode": DeliveryFigures.from_dict}
+        self.final = WorkerFigures(environment, names.PUSH_DELIVERY_MESSAGE, **options)
+        self.live = WorkerFigures(environment, names.PUSH_LIVE_MESSAGE, final=False, **options)
+        self.csv = PushCsv(environment, self.current)
 
     @classmethod
     def register(cls, environment, **_kwargs) -> "PushDelivery":
         """An ``init`` listener."""
         delivery = Run.of(environment).put(cls(environment))
         events = environment.events
+        gauges = getattr(events, names.GAUGES_EVENT, None)  # a monitor asks for gauges through it, when there is one
+        if gauges is not None:
+            gauges.add_listener(delivery.on_gauges)
         if delivery.run.runs_users:
             events.test_start.add_listener(delivery.on_test_start)
             events.test_stop.add_listener(delivery.on_test_stop)
-            # A monitor asks for gauges through this custom event, when one is registered.
-            gauges = getattr(events, names.GAUGES_EVENT, None)
-            if gauges is not None:
-                gauges.add_listener(delivery.on_gauges)
         if not delivery.run.is_worker:
+            events.quitting.add_listener(delivery.on_quitting)
             events.quit.add_listener(delivery.on_quit)
         return delivery
+
+    def ledger(self) -> PushLedger:
+        return push_ledger_for(self.environment)
+
+    def current(self) -> DeliveryFigures:
+        """The run's figures so far: this process's, or on a master the workers' latest, summed."""
+        if self.run.is_master:
+            return self.live.merged(DeliveryFigures())
+        return DeliveryFigures(self.ledger().figures, self.ledger().pending_pushes(), 1)
 
     def sweep(self) -> None:
         while True:
             gevent.sleep(SWEEP_SECONDS)
-            report_lost(self.environment, push_ledger_for(self.environment).expire(time.time()))
+            self.ledger().expire(time.perf_counter())
+
+    def publish_live(self) -> None:
+        while True:
+            gevent.sleep(LIVE_SECONDS)
+            self.live.publish(self.current())
 
     def on_test_start(self, **_kwargs) -> None:
         self.run.put(PushLedger(self.run.settings.push_deadline))
-        self.sweeper = gevent.spawn(self.sweep)
+        self.greenlets = [gevent.spawn(self.sweep)]
+        if self.run.is_worker:
+            self.greenlets.append(gevent.spawn(self.publish_live))
 
     def on_test_stop(self, **_kwargs) -> None:
-        if self.sweeper is not None:
-            self.sweeper.kill(block=False)
-        ledger = push_ledger_for(self.environment)
-        report_lost(self.environment, ledger.expire(time.time()))
-        ledger.settle_early()
-        self.figures.publish(DeliveryFigures(ledger.counts, ledger.pending_pushes(), processes=1))
+        for greenlet in self.greenlets:
+            greenlet.kill(block=False)
+        self.ledger().expire(time.perf_counter())
+        self.final.publish(self.current())
 
     def on_gauges(self, gauges: dict, **_kwargs) -> None:
-        gauges[names.GAUGE_WS_SESSIONS] = push_ledger_for(self.environment).subscribed
+        if self.run.runs_users:
+            gauges[names.GAUGE_WS_SESSIONS] = self.ledger().subscribed
+        if not self.run.is_worker:
+            gauges[names.GAUGE_PUSH] = self.summed().figures.monitor_figures()
+
+    def summed(self) -> DeliveryFigures:
+        """The final figures once the test stopped, else the figures so far."""
+        return self.final.merged(DeliveryFigures()) if self.final.published else self.current()
+
+    def on_quitting(self, environment, **_kwargs) -> None:
+        lost = self.summed().figures.counts["lost"]
+        # Receipts are not requests, so Locust does not see lost pushes: they fail the run as failed requests do.
+        if lost and environment.process_exit_code is None:
+            environment.process_exit_code = getattr(environment.parsed_options, "exit_code_on_error", 1) or 1
 
     def on_quit(self, **_kwargs) -> None:
-        summed = self.figures.merged(DeliveryFigures())
-        if summed.counts.expected > 0:
-            entry = names.PUSH_ROW.entry(self.environment.stats)
-            workers = summed.processes if self.run.is_master else 0
-            logger.info(summary_line(summed.counts, summed.unsettled, entry, workers))
+        summed = self.summed()
+        self.csv.close(summed)
+        if summed.figures.counts["expected"] or summed.figures.counts["delivered"]:
+            logger.info(summary_line(summed, summed.processes if self.run.is_master else 0))

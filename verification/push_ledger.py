@@ -1,179 +1,179 @@
-"""The push ledger: which subscribed sessions of this process must hear of each write. No I/O.
+"""The push ledger: which subscribed sessions of this process must hear of each write, and when they did. No I/O.
 
-For every write this process makes while sessions are subscribed, ``expect`` notes which
-sessions should receive its ``context_updated`` (all subscribed ones, except the writer's own
-session for a Socket.IO write, which the server skips). ``receive`` judges each push a session
-gets; ``expire`` settles the writes whose deadline has passed::
+A write is noted *before* it is sent, so a push that reaches a subscriber before the writer has its answer (the
+production server broadcasts before it answers) is matched at once. Times are ``time.perf_counter()``: one
+monotonic clock for the send and every receipt::
 
-    ledger = PushLedger(deadline=5.0)
-    ledger.subscribe(session_index)
-    ledger.expect("k", value, acked_at=time.time(), sender=None)
-    ledger.receive(session_index, "k", value, received_at)   # -> latency in seconds, or None
-    ledger.expire(now)                                         # lost pushes, now settled
+    ledger = PushLedger(deadline=5.0, figures=PushFigures())
+    ledger.subscribe(session_index, at=time.perf_counter())
+    write = ledger.expect("k", value, sent_at=time.perf_counter(), sender=None)   # just before sending it
+    ledger.cancel(write)                                          # if it was not acknowledged
+    ledger.receive(session_index, "k", value, time.perf_counter())   # a push: its latency goes to the figures
+    ledger.expire(time.perf_counter())                            # settle writes past their deadline
 
-Sessions are small integers, and each write keeps two bitmaps (expected, delivered), so a write
-costs bytes per thousand sessions rather than a set entry per session. A push is matched by key
-and value (equality, stronger than a digest). Counters: ``expected``, ``delivered``, ``lost``,
-``duplicated``, ``out_of_order`` (a session got an older write of a key after a newer one).
+Who is expected: every session subscribed when the write was sent (a session that joins later may or may not
+get it), except the writer's own session for a Socket.IO write (the server skips it). A push is matched by key
+and value (equality, stronger than a digest); identical writes each expect a push, and a push goes to the oldest
+one that session has not heard. Sessions are small integers and each write keeps two bitmaps (expected,
+delivered): bytes per thousand sessions, not a set entry per session. Every count and histogram is in
+``figures`` (``verification.push_figures``): a push's latency runs from the write's sending to its receipt.
 """
 
 import itertools
 from collections import OrderedDict, defaultdict, deque
 from dataclasses import dataclass, field
 
+from verification.push_figures import PushFigures
+
 RECENT_KEYS_PER_SESSION = 256
-EARLY_KEEP_SECONDS = 2.0
-JOIN_GRACE_SECONDS = 1.0  # a session is not expected to hear writes acknowledged within this of its joining
-EARLY_MAX = 10_000
 
 
-@dataclass
+@dataclass(eq=False)
 class PendingWrite:
     key: str
     value: object
     order: int
-    acked_at: float
+    sent_at: float
     deadline: float
     expected: int  # bitmap of session indexes
     delivered: int = 0
-
-
-@dataclass
-class PushCounts:
-    expected: int = 0
-    delivered: int = 0
-    lost: int = 0
-    duplicated: int = 0
-    out_of_order: int = 0
-
-    def __add__(self, other: "PushCounts") -> "PushCounts":
-        return PushCounts(*(a + b for a, b in zip(vars(self).values(), vars(other).values(), strict=True)))
+    last_at: float = 0.0  # when the latest expected session got it
+    cancelled: bool = False
 
 
 @dataclass
 class PushLedger:
     deadline: float = 5.0
-    counts: PushCounts = field(default_factory=PushCounts)
+    figures: PushFigures = field(default_factory=PushFigures)
     _subscribed: int = 0
+    _joined: dict = field(default_factory=dict)  # session -> when it subscribed
     _pending: deque = field(default_factory=deque)
     _by_key: dict = field(default_factory=lambda: defaultdict(list))
     _order: itertools.count = field(default_factory=itertools.count)
     _latest_seen: dict = field(default_factory=dict)  # session -> OrderedDict(key -> order)
-    # Pushes that arrived before their write's acknowledgement was processed here (the server
-    # pushes as it answers, and the session's greenlet may run before the writer's).
-    _early: deque = field(default_factory=deque)
-    # (time, session) of recent subscriptions: a write acknowledged before a session joined may
-    # not have been pushed to it, however late this process notes the acknowledgement.
-    _recent_subscriptions: deque = field(default_factory=deque)
+    _expired: dict = field(default_factory=dict)  # (key, repr(value)) -> deadline + grace: late pushes are told apart
+    _unjudged_keys: set = field(default_factory=set)  # keys this process writes expecting no push (the catalog)
 
-    def subscribe(self, session: int, at: float | None = None) -> None:
-        """``session`` hears pushes from now on (``at``: when its connection was acknowledged)."""
+    # -- sessions -----------------------------------------------------------------------------------------------
+    def subscribe(self, session: int, at: float) -> None:
+        """``session`` hears pushes from ``at`` on (when its connection was acknowledged)."""
         self._subscribed |= 1 << session
-        if at is not None:
-            self._recent_subscriptions.append((at, session))
+        self._joined[session] = at
 
     def unsubscribe(self, session: int) -> None:
         """The session is gone (closed or dropped): it is no longer expected to hear anything."""
         bit = 1 << session
         self._subscribed &= ~bit
+        self._joined.pop(session, None)
         self._latest_seen.pop(session, None)
         for write in self._pending:
             if write.expected & bit and not write.delivered & bit:
                 write.expected &= ~bit
-                self.counts.expected -= 1
+                self.figures.count("expected", -1)
+                self._complete_if_done(write)
 
     @property
     def subscribed(self) -> int:
-        return bin(self._subscribed).count("1")
+        return self._subscribed.bit_count()
 
-    def expect(
-        self, key: str, value, acked_at: float, sender: int | None = None, sent_at: float | None = None
-    ) -> list[float]:
-        """A write of this process was acknowledged: every subscribed session but ``sender`` should hear.
+    # -- writes -------------------------------------------------------------------------------------------------
+    def expect(self, key: str, value, sent_at: float, sender: int | None = None) -> PendingWrite | None:
+        """A write of this process is about to be sent: every subscribed session but ``sender`` should hear it.
 
-        ``sent_at`` is when the write was sent: only sessions that joined before it are sure to
-        get its push (without it, those that joined more than a second before the ack).
-
-        Returns the latencies of pushes of this write that had already arrived (zero or more).
+        Returns the pending write (None when no session is expected), to ``cancel`` if it is not acknowledged.
         """
         expected = self._subscribed & ~(1 << sender) if sender is not None else self._subscribed
-        while self._recent_subscriptions and self._recent_subscriptions[0][0] < acked_at - JOIN_GRACE_SECONDS - 5:
-            self._recent_subscriptions.popleft()
-        joined_by = sent_at if sent_at is not None else acked_at - JOIN_GRACE_SECONDS
-        for subscribed_at, session in self._recent_subscriptions:
-            # The ack and the join travel on different sockets and may be read late on a busy
-            # generator: only a session that had joined when the write was sent surely gets it.
-            if subscribed_at > joined_by:
-                expected &= ~(1 << session)
         if not expected:
-            return []
-        write = PendingWrite(key, value, next(self._order), acked_at, acked_at + self.deadline, expected)
+            return None
+        write = PendingWrite(key, value, next(self._order), sent_at, sent_at + self.deadline, expected, 0, sent_at)
         self._pending.append(write)
         self._by_key[key].append(write)
-        self.counts.expected += bin(expected).count("1")
-        latencies = []
-        for arrival in [a for a in self._early if a[1] == key and a[2] == value]:
-            session = arrival[0]
-            if not write.expected >> session & 1 or write.delivered >> session & 1:
-                continue  # not for this write, or a second identical push: it may be the next write's
-            self._early.remove(arrival)
-            latencies.append(self._deliver(write, session, arrival[3]))
-        return latencies
+        self.figures.count("expected", expected.bit_count())
+        return write
 
-    def receive(self, session: int, key: str, value, received_at: float) -> float | None:
-        """Judge a push; return the latency from acknowledgement when it delivers an expected write."""
-        same = [w for w in self._by_key.get(key, ()) if w.value == value]
-        # Identical writes (two users writing the same value to a key) each expect a push: match
-        # the oldest one this session has not yet received, so that neither looks lost.
-        write = next((w for w in same if w.expected >> session & 1 and not w.delivered >> session & 1), None)
-        if write is not None:
-            return self._deliver(write, session, received_at)
-        # Not (yet) a known write of this process, or one this session already heard: keep it a
-        # moment, its acknowledgement (or that of an identical write) may be on its way. If it is
-        # still unmatched when it ages out, a push already received was received again.
-        already_heard = bool(same) and all(w.expected >> session & 1 and w.delivered >> session & 1 for w in same)
-        self._early.append((session, key, value, received_at, already_heard))
-        too_old = received_at - EARLY_KEEP_SECONDS
-        while self._early and (len(self._early) > EARLY_MAX or self._early[0][3] < too_old):
-            self.counts.duplicated += self._early.popleft()[4]
-        return None
+    def unjudged(self, key: str) -> None:
+        """Pushes of ``key`` are not judged: every process writes it alike (the catalog): whose is whose?"""
+        self._unjudged_keys.add(key)
 
-    def _deliver(self, write: PendingWrite, session: int, received_at: float) -> float | None:
-        if not write.expected >> session & 1:
-            return None  # the session subscribed after the write
-        if write.delivered >> session & 1:
-            self.counts.duplicated += 1
-            return None
-        write.delivered |= 1 << session
-        self.counts.delivered += 1
-        seen = self._latest_seen.setdefault(session, OrderedDict())
+    def cancel(self, write: PendingWrite | None) -> None:
+        """The write was not acknowledged (it failed, or timed out): nothing is expected of it any more."""
+        if write is None or write.cancelled:
+            return
+        write.cancelled = True
+        self.figures.count("expected", -(write.expected & ~write.delivered).bit_count())
+        write.expected = write.delivered
+        self._forget(write)
+
+    def receive(self, session: int, key, value, received_at: float) -> None:
+        """Judge a push a session got: a delivery (its latency recorded), a duplicate, a late or a foreign push."""
+        bit = 1 << session
+        pending = self._by_key.get(key)
+        write = None
+        if pending:
+            for candidate in pending:  # the oldest write of this value the session has not heard (the hot path)
+                if candidate.expected & bit and not candidate.delivered & bit and candidate.value == value:
+                    write = candidate
+                    break
+        if write is None:
+            self._unmatched(bit, key, value, pending or (), received_at)
+            return
+        write.delivered |= bit
+        write.last_at = received_at
+        self.figures.delivered(received_at - write.sent_at)
+        seen = self._latest_seen.get(session)
+        if seen is None:
+            seen = self._latest_seen[session] = OrderedDict()
         if seen.get(write.key, -1) > write.order:
-            self.counts.out_of_order += 1
+            self.figures.count("out_of_order")
         else:
             seen[write.key] = write.order
             seen.move_to_end(write.key)
             if len(seen) > RECENT_KEYS_PER_SESSION:
                 seen.popitem(last=False)
-        return max(0.0, received_at - write.acked_at)
+        if write.delivered == write.expected:
+            self._complete_if_done(write)
+
+    def _unmatched(self, bit: int, key, value, pending, received_at: float) -> None:
+        if key in self._unjudged_keys:
+            self.figures.count("unjudged")
+            return
+        heard = any(w.delivered & bit and w.value == value for w in pending)
+        late = not heard and bool(self._expired) and self._expired.get((key, repr(value)), 0.0) >= received_at
+        self.figures.count("duplicated" if heard else "late" if late else "foreign")
+
+    def _complete_if_done(self, write: PendingWrite) -> None:
+        if write.expected and write.delivered == write.expected and not write.cancelled:
+            count = write.expected.bit_count()
+            self.figures.settled(count, count, write.last_at - write.sent_at)
+            write.cancelled = True  # settled: it stays only to tell duplicates until its deadline
+            self._forget(write, keep_for_duplicates=True)
+
+    def _forget(self, write: PendingWrite, keep_for_duplicates: bool = False) -> None:
+        if keep_for_duplicates:
+            return  # removed when its deadline passes (expire), so that a second copy reads as a duplicate
+        writes = self._by_key.get(write.key)
+        if writes and write in writes:
+            writes.remove(write)
+            if not writes:
+                del self._by_key[write.key]
 
     def expire(self, now: float) -> int:
         """Settle writes past their deadline; return how many pushes were lost among them."""
         lost = 0
         while self._pending and self._pending[0].deadline <= now:
             write = self._pending.popleft()
-            lost += bin(write.expected & ~write.delivered).count("1")
-            writes = self._by_key[write.key]
-            writes.remove(write)
-            if not writes:
-                del self._by_key[write.key]
-        self.counts.lost += lost
+            if not write.cancelled:
+                missing = (write.expected & ~write.delivered).bit_count()
+                lost += missing
+                expected = write.expected.bit_count()
+                self.figures.settled(expected, expected - missing, None)
+                self._expired[(write.key, repr(write.value))] = now + self.deadline
+            self._forget(write)
+        for key in [key for key, until in self._expired.items() if until < now]:
+            del self._expired[key]
+        self.figures.count("lost", lost)
         return lost
-
-    def settle_early(self) -> None:
-        """Count the pushes still held as early that repeat one already received (at test stop)."""
-        self.counts.duplicated += sum(entry[4] for entry in self._early)
-        self._early.clear()
 
     def pending_pushes(self) -> int:
         """Pushes still awaited, not yet past their deadline."""
-        return sum(bin(write.expected & ~write.delivered).count("1") for write in self._pending)
+        return sum((w.expected & ~w.delivered).bit_count() for w in self._pending if not w.cancelled)

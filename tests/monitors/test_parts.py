@@ -51,8 +51,7 @@ def test_error_rate_and_average_cover_the_last_ten_seconds_not_the_whole_run():
     assert later["avg_response_ms"] == 10 and later["error_rate_percent"] == 100.0
     assert later["endpoints"]["/a"]["requests"] == 110
     assert later["rps"] == round(10 / 11, 2)  # 10 requests in the 11 s since the base
-    assert later["lost_writes"] is None and later["lost_pushes"] is None  # no audit, no pushes: absent
-    assert later["push_p95_ms"] is None
+    assert later["lost_writes"] is None  # no audit: absent
 
 
 def test_a_stalled_target_reads_as_zero_rps_and_no_error_rate():
@@ -66,15 +65,18 @@ def test_a_stalled_target_reads_as_zero_rps_and_no_error_rate():
     assert stalled["rps"] == 0.0 and stalled["error_rate_percent"] is None and stalled["avg_response_ms"] is None
 
 
-def test_lost_writes_and_pushes_come_from_their_failure_rows():
+def test_lost_writes_come_from_their_failure_row_and_pushes_from_the_push_figures():
     stats = RequestStats()
     for _ in range(3):
         stats.log_request("AUDIT", "lost writes", None, 0)
         stats.log_error("AUDIT", "lost writes", "acknowledged write not found")
-    stats.log_request("WS", "WS push context_updated", 7, 0)
     stats.log_request("GET", "GET /ctx (audit)", 3, 10)
     read = LocustFigures().read(stats, now=0.0)
-    assert read["lost_writes"] == 3 and read["lost_pushes"] == 0 and read["push_p95_ms"] == 7
+    assert read["lost_writes"] == 3 and "lost_pushes" not in read and "push_p95_ms" not in read
+    pushes = {"push_p95_ms": 7.0, "lost_pushes": 0, "push_reach_percent": 100.0}
+    assert metric_value(snapshot(push=pushes), "push_p95_ms") == 7.0
+    assert metric_value(snapshot(push=pushes), "lost_pushes") == 0
+    assert metric_value(snapshot(push=None), "push_reach_percent") is None  # no Socket.IO in the run: absent
 
 
 def snapshot(**overrides) -> dict:

@@ -67,6 +67,17 @@ def test_dump_files_stay_bounded(run_locust, start_server, tmp_path):
     assert files and len(files) <= 3 * 2, files
 
 
+def test_many_dumpers_never_download_a_dump_another_one_is_rewriting(run_locust, production_like):
+    # A server that writes dumps in place, slowly (4-KB pieces 20 ms apart), as production does: with names
+    # shared between the users of a process, 107 of 176 downloads read another user's half-written dump.
+    url = production_like("--dump-write-delay", "0.02")
+    environment = run_locust(
+        [fast(DumpUser)], url, seconds=6, users=8, dump_keep=2, payload_bytes=2000, dump_formats="json"
+    )
+    dumps = environment.stats.get("GET /ctx/dump/[file]", "GET")
+    assert dumps.num_requests >= 8 and environment.stats.total.num_failures == 0, environment.stats.errors
+
+
 def test_read_after_write_mismatch_is_a_failure(run_locust, start_server):
     server = start_server("--drop-write-rate", "1")
     environment = run_locust([fast(LargePayloadUser)], server.url, seconds=2, users=2, large_max_bytes=5000)

@@ -1,111 +1,121 @@
-"""The push ledger's bookkeeping, without a server."""
+"""The push ledger's bookkeeping and its figures, without a server (times in seconds on one clock)."""
 
+import pytest
+
+from verification.push_figures import PushFigures
 from verification.push_ledger import PushLedger
 
 
-def ledger_with(sessions, deadline=5.0) -> PushLedger:
+def ledger_with(sessions, deadline=5.0, at=0.0) -> PushLedger:
     ledger = PushLedger(deadline=deadline)
     for session in sessions:
-        ledger.subscribe(session)
+        ledger.subscribe(session, at=at)
     return ledger
 
 
-def test_every_subscribed_session_is_expected_and_delivery_is_timed_from_the_ack():
+def counts(ledger, *names):
+    return tuple(ledger.figures.counts[name] for name in names)
+
+
+def test_every_subscribed_session_is_expected_and_latency_runs_from_the_send():
     ledger = ledger_with([0, 1, 2])
-    ledger.expect("k", {"n": 1}, acked_at=100.0)
-    assert ledger.receive(0, "k", {"n": 1}, received_at=100.25) == 0.25
-    assert ledger.receive(1, "k", {"n": 1}, received_at=100.5) == 0.5
+    ledger.expect("k", {"n": 1}, sent_at=100.0)
+    ledger.receive(0, "k", {"n": 1}, received_at=100.25)
+    ledger.receive(1, "k", {"n": 1}, received_at=100.5)
     assert ledger.expire(now=106.0) == 1  # session 2 never heard
-    assert (ledger.counts.expected, ledger.counts.delivered, ledger.counts.lost) == (3, 2, 1)
+    assert counts(ledger, "expected", "delivered", "lost") == (3, 2, 1)
+    figures = ledger.figures
+    assert figures.latency_ms(0.0) == pytest.approx(250, rel=0.001) and figures.latency_ms(1.0) == pytest.approx(
+        500, rel=0.001
+    )
+    assert figures.mean_latency_ms == pytest.approx(375)
+    assert figures.reach_percent == pytest.approx(200 / 3) and figures.counts["writes_complete"] == 0
+
+
+def test_a_push_that_comes_before_the_writer_has_its_answer_is_timed_from_the_send_not_zero():
+    ledger = ledger_with([0])
+    write = ledger.expect("k", 7, sent_at=10.000)  # noted before sending: the server may push before it answers
+    ledger.receive(0, "k", 7, received_at=10.002)
+    assert ledger.figures.latency_ms(0.5) == pytest.approx(2.0, rel=0.01)
+    ledger.cancel(write)  # an answer that came too late cancels nothing already delivered
+    assert counts(ledger, "expected", "delivered") == (1, 1)
+
+
+def test_a_write_every_subscriber_got_gives_its_fan_out_time():
+    ledger = ledger_with([0, 1, 2])
+    ledger.expect("k", 1, sent_at=0.0)
+    for session, at in ((0, 0.003), (2, 0.001), (1, 0.009)):
+        ledger.receive(session, "k", 1, received_at=at)
+    assert ledger.figures.fanout_ms(1.0) == pytest.approx(9.0, rel=0.01)  # until the last of them had it
+    assert ledger.figures.reach_percent == 100.0 and ledger.pending_pushes() == 0
 
 
 def test_the_writer_session_is_not_expected_to_hear_its_own_write():
     ledger = ledger_with([0, 1])
-    ledger.expect("k", 1, acked_at=0.0, sender=0)
-    assert ledger.counts.expected == 1
-    assert ledger.receive(0, "k", 1, received_at=0.1) is None
+    ledger.expect("k", 1, sent_at=0.0, sender=0)
+    assert ledger.figures.counts["expected"] == 1
+    ledger.receive(0, "k", 1, received_at=0.1)
+    assert counts(ledger, "delivered", "foreign") == (0, 1)
 
 
-def test_sessions_that_subscribe_later_are_not_expected():
+def test_sessions_that_subscribe_after_the_send_are_not_expected():
     ledger = ledger_with([0])
-    ledger.expect("k", 1, acked_at=0.0)
-    ledger.subscribe(1)
-    assert ledger.receive(1, "k", 1, received_at=0.1) is None
-    assert ledger.counts.expected == 1
+    ledger.expect("k", 1, sent_at=1.0)
+    ledger.subscribe(1, at=1.5)
+    ledger.receive(1, "k", 1, received_at=1.6)
+    assert counts(ledger, "expected", "delivered", "foreign") == (1, 0, 1)
 
 
-def test_a_value_that_differs_is_not_a_delivery():
+def test_a_write_that_fails_expects_nothing():
+    ledger = ledger_with([0, 1])
+    ledger.cancel(ledger.expect("k", 1, sent_at=0.0))
+    assert ledger.figures.counts["expected"] == 0 and ledger.expire(now=10.0) == 0 and ledger.pending_pushes() == 0
+
+
+def test_duplicates_out_of_order_late_and_foreign_pushes_are_counted_apart():
     ledger = ledger_with([0])
-    ledger.expect("k", {"n": 1}, acked_at=0.0)
-    assert ledger.receive(0, "k", {"n": 2}, received_at=0.1) is None
-    assert ledger.expire(now=10.0) == 1
-
-
-def test_duplicates_and_out_of_order_arrivals_are_counted():
-    ledger = ledger_with([0])
-    ledger.expect("k", "old", acked_at=0.0)
-    ledger.expect("k", "new", acked_at=0.1)
+    ledger.expect("k", "old", sent_at=0.0)
+    ledger.expect("k", "new", sent_at=0.1)
     ledger.receive(0, "k", "new", received_at=0.2)
-    ledger.receive(0, "k", "old", received_at=0.3)  # older write after the newer one
+    ledger.receive(0, "k", "old", received_at=0.3)  # the older write after the newer one
     ledger.receive(0, "k", "new", received_at=0.4)  # the same push twice
-    ledger.settle_early()  # (or 2 s later): no identical write claimed it
-    assert (ledger.counts.delivered, ledger.counts.out_of_order, ledger.counts.duplicated) == (2, 1, 1)
+    ledger.receive(0, "never-written", 1, received_at=0.5)  # another client's write
+    assert counts(ledger, "delivered", "out_of_order", "duplicated", "foreign") == (2, 1, 1, 1)
+    ledger.expect("j", 1, sent_at=1.0)
+    assert ledger.expire(now=7.0) == 1
+    ledger.receive(0, "j", 1, received_at=7.5)  # after its deadline: late, not a latency sample
+    assert counts(ledger, "late", "delivered") == (1, 2)
 
 
-def test_a_push_that_arrives_before_its_ack_is_processed_still_counts():
+def test_identical_writes_each_expect_a_push():
     ledger = ledger_with([0])
-    assert ledger.receive(0, "k", 7, received_at=10.002) is None  # the writer's greenlet has not run yet
-    latencies = ledger.expect("k", 7, acked_at=10.001)
-    assert len(latencies) == 1 and 0 < latencies[0] < 0.01
-    assert ledger.counts.delivered == 1 and ledger.expire(now=100.0) == 0
+    ledger.expect("k", 1, sent_at=0.0)
+    ledger.expect("k", 1, sent_at=0.1)
+    ledger.receive(0, "k", 1, received_at=0.2)
+    ledger.receive(0, "k", 1, received_at=0.3)
+    assert counts(ledger, "delivered", "duplicated") == (2, 0) and ledger.expire(now=10.0) == 0
 
 
-def test_pending_pushes_are_not_lost_before_their_deadline():
+def test_a_session_that_leaves_is_no_longer_expected():
     ledger = ledger_with([0, 1])
-    ledger.expect("k", 1, acked_at=0.0)
-    assert ledger.expire(now=4.9) == 0 and ledger.pending_pushes() == 2
-    assert ledger.expire(now=5.0) == 2 and ledger.pending_pushes() == 0
-
-
-def test_unsubscribing_forgets_the_session_for_new_writes():
-    ledger = ledger_with([0, 1])
+    ledger.expect("k", 1, sent_at=0.0)
+    ledger.receive(0, "k", 1, received_at=0.1)
     ledger.unsubscribe(1)
-    ledger.expect("k", 1, acked_at=0.0)
-    assert ledger.counts.expected == 1 and ledger.subscribed == 1
+    assert ledger.expire(now=10.0) == 0 and counts(ledger, "expected", "lost") == (1, 0)
+    assert ledger.figures.counts["writes_complete"] == 1 and ledger.subscribed == 1
 
 
-def test_identical_writes_each_get_their_push():
-    ledger = ledger_with([0])
-    ledger.expect("k", {"catalog": 1}, acked_at=0.0)  # two users wrote the same value at once
-    ledger.expect("k", {"catalog": 1}, acked_at=0.0)
-    ledger.receive(0, "k", {"catalog": 1}, received_at=0.1)
-    ledger.receive(0, "k", {"catalog": 1}, received_at=0.1)
-    assert (ledger.counts.delivered, ledger.counts.duplicated) == (2, 0)
-    assert ledger.expire(now=10.0) == 0
-    ledger.receive(0, "k", {"catalog": 1}, received_at=0.2)
-
-
-def test_identical_pushes_that_arrive_before_both_acks_go_one_to_each_write():
-    ledger = ledger_with([0])
-    ledger.receive(0, "k", {"catalog": 1}, received_at=0.1)
-    ledger.receive(0, "k", {"catalog": 1}, received_at=0.1)
-    ledger.expect("k", {"catalog": 1}, acked_at=0.05)
-    ledger.expect("k", {"catalog": 1}, acked_at=0.05)
-    assert (ledger.counts.delivered, ledger.counts.duplicated, ledger.expire(now=10.0)) == (2, 0, 0)
-
-
-def test_a_session_that_joined_after_the_ack_is_not_expected_even_if_the_ack_is_noted_late():
-    ledger = ledger_with([0])
-    ledger.subscribe(1, at=10.5)
-    ledger.expect("k", 1, acked_at=10.0)  # acknowledged at 10.0, noted after session 1 joined
-    assert ledger.counts.expected == 1
-
-
-def test_second_identical_push_between_the_two_acks_goes_to_the_second_write():
-    ledger = ledger_with([0])
-    ledger.expect("k", {"catalog": 1}, acked_at=0.0)
-    ledger.receive(0, "k", {"catalog": 1}, received_at=0.1)
-    ledger.receive(0, "k", {"catalog": 1}, received_at=0.1)  # the second write's push, before its ack is noted
-    ledger.expect("k", {"catalog": 1}, acked_at=0.05)
-    ledger.settle_early()
-    assert (ledger.counts.delivered, ledger.counts.duplicated, ledger.expire(now=10.0)) == (2, 0, 0)
+def test_figures_merge_exactly_and_survive_their_encoding():
+    first, second = PushFigures(), PushFigures()
+    for milliseconds in range(1, 101):
+        (first if milliseconds <= 50 else second).delivered(milliseconds / 1000)
+    first.settled(2, 2, 0.004)
+    second.settled(2, 1, None)
+    second.count("lost")
+    merged = PushFigures.from_dict(first.to_dict()) + PushFigures.from_dict(second.to_dict())
+    assert merged.counts["delivered"] == 100 and merged.counts["lost"] == 1
+    assert merged.latency_ms(0.5) == pytest.approx(50, rel=0.01) and merged.latency_ms(0.95) == pytest.approx(
+        95, rel=0.01
+    )
+    assert merged.reach_percent == pytest.approx(75.0) and merged.reach_lowest == 0.5
+    assert merged.mean_latency_ms == pytest.approx(50.5)

@@ -13,7 +13,7 @@ embedded server's glue in ``ctxload/``. ``python -m ctxload options`` lists ever
 from locust import events
 
 import monitors
-from ctxload import embedded_server
+from ctxload import embedded_server, output_check, output_failures, worker_leash
 from hostile.probe import HostileProbe
 from hostile.report import HostileReport
 from traffic import hooks as traffic_hooks
@@ -36,8 +36,11 @@ __all__ = [
     "HostileProbe",
 ]
 
-monitors.register(events)  # first: Locust fires `quitting` in reverse, so the verdict follows the write audit
+events.init.add_listener(output_failures.register)  # before the monitor: it sees every output's failure
+events.init.add_listener(worker_leash.register)
+monitors.register(events)  # early: Locust fires `quitting` in reverse, so the verdict follows the write audit
 traffic_hooks.register(events)
 verification_hooks.register(events)
 events.init.add_listener(HostileReport.register)
 events.init.add_listener(embedded_server.start_when_no_host)
+events.init_command_line_parser.add_listener(output_check.install)  # after every part has added its options

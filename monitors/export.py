@@ -21,8 +21,7 @@ import json
 import time
 from pathlib import Path
 
-from boltons.fileutils import atomic_save
-
+from common.output_files import output_file
 from monitors.snapshot import ROW_COLUMNS, flat_row
 
 ALERT_COLUMNS = (
@@ -89,11 +88,11 @@ class MonitorExport:
             "snapshots_dropped": monitor.history.dropped,
         }
         document = json.dumps(head, separators=(",", ":"), default=str)
-        with atomic_save(str(paths["monitor.json"]), text_mode=True) as handle:
+        with output_file(str(paths["monitor.json"]), text=True) as handle:
             handle.write(document[:-1] + ',"snapshots":[' + ",".join(text for text, _ in encoded) + "]}")
-        with atomic_save(str(paths["monitor.csv"]), text_mode=True) as handle:
+        with output_file(str(paths["monitor.csv"]), text=True) as handle:
             handle.write(_csv_line(ROW_COLUMNS) + "".join(line for _, line in encoded))
-        with atomic_save(str(paths["alerts.csv"]), text_mode=True) as handle:
+        with output_file(str(paths["alerts.csv"]), text=True) as handle:
             writer = csv.DictWriter(handle, fieldnames=ALERT_COLUMNS, extrasaction="ignore", lineterminator="\n")
             writer.writeheader()
             writer.writerows(status["alerts"])

@@ -35,6 +35,7 @@ from locust.event import EventHook
 from locust.runners import STATE_MISSING, STATE_RUNNING, STATE_SPAWNING
 
 from common import names
+from common.output_failures import OutputFailures
 from common.run import Run
 from common.worker_figures import WorkerFigures
 from monitors import verdict, webui
@@ -97,6 +98,7 @@ class RunMonitor:
         silence_limit = max(5.0, 3 * settings.monitor_interval)
         self.workers = WorkerTable(silence_limit, self.samples) if self.is_master else None
         self.server: dict | None = None
+        self._snapshot_failures = 0
         self._server_view: ServerView | None = None
         self._target: ProcessProbe | None = None
         self._target_gone_said = False
@@ -119,6 +121,10 @@ class RunMonitor:
         while True:
             try:
                 self.tick(time.time())
+            except OSError as exc:  # the generator's shortage (no file descriptor left): one line, not each tick
+                self._snapshot_failures += 1
+                if self._snapshot_failures == 1:
+                    logger.error("monitor: a snapshot failed: %s (further failures are not logged)", exc)
             except Exception:  # a monitor bug must not end the load test
                 logger.exception("monitor: a snapshot failed")
             # After a stall, carry on from now: ticks in a burst would measure near-zero intervals.
@@ -233,7 +239,7 @@ class RunMonitor:
             run = {"host": self.environment.host, "locust_version": locust.__version__, "settings": self._settings()}
             self.export.write(self.monitor, final, self.verdict(), {**run, "started": self.monitor.test_started})
         except OSError as exc:
-            logger.error("monitor: could not write --monitor-export %s: %s", self.export.prefix, exc)
+            OutputFailures.note(self.environment, "--monitor-export", self.export.prefix, exc)
 
     def _settings(self) -> dict:
         """How the load was applied, for ``reports compare`` to tell whether two runs are comparable."""
@@ -288,7 +294,7 @@ class RunMonitor:
             try:
                 verdict.write_junit(self.settings.junit, self.monitor, self.final_snapshot)
             except OSError as exc:
-                logger.error("monitor: could not write --junit %s: %s", self.settings.junit, exc)
+                OutputFailures.note(self.environment, "--junit", self.settings.junit, exc)
         code = verdict.exit_code(self.monitor)
         # 3 wins over 1 (failed requests, or lost pushes: verification.delivery sets 1 for those first).
         if code is not None and environment.process_exit_code in (None, 1):

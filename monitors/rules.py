@@ -130,7 +130,7 @@ def load_rules(path) -> list[Rule]:
     (in the built-in's place), and ``defaults = false`` drops the built-ins."""
     source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = _read_small_file(Path(path), source)
     except OSError as error:
         raise ThresholdsError(f"cannot read thresholds file: {error.strerror or error}", source) from None
     except UnicodeDecodeError as error:
@@ -142,6 +142,21 @@ def load_rules(path) -> list[Rule]:
     builtin_names = {rule.name for rule in DEFAULT_RULES}
     merged = [by_name.get(rule.name, rule) for rule in DEFAULT_RULES]
     return merged + [rule for rule in file_rules if rule.name not in builtin_names]
+
+
+MAX_FILE_BYTES = 16 * 1024 * 1024
+
+
+def _read_small_file(path: Path, source: str) -> str:
+    """A regular file's text, refused before reading when it isn't one (a FIFO would hang, ``/dev/zero``
+    never ends) or is larger than ``MAX_FILE_BYTES`` (10,000 rules take about 1 MB)."""
+    if path.exists() and not path.is_file():
+        what = "a folder" if path.is_dir() else "not a regular file (a device, a FIFO, a socket)"
+        raise ThresholdsError(f"thresholds file is {what}", source)
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise ThresholdsError(f"thresholds file is {size:,} bytes; at most {MAX_FILE_BYTES:,} are read", source)
+    return path.read_text(encoding="utf-8")
 
 
 def unknown_endpoints(rules, known_endpoints) -> list[Rule]:
@@ -212,6 +227,8 @@ def _rule_from_table(table: dict) -> Rule:
     name = table.get("name", metric if endpoint is None else f"{metric}:{endpoint}")
     if not isinstance(name, str) or not name.strip():
         raise _Invalid("name", f"name must be a non-empty string, got {name!r}")
+    if not name.isprintable():  # a NUL or a newline would break the JUnit XML and the log's one-line alerts
+        raise _Invalid("name", f"name must be printable text, without control characters, got {name!r}")
     duration_key = "sustained-for" if "sustained-for" in table else "sustained_for"
     try:
         sustained_for = parse_duration(table.get(duration_key, 0))

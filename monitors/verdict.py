@@ -7,12 +7,13 @@ At ``quitting`` (``monitors.register`` arranges it to run after the write audit)
     closing_line(monitor)                  # "Monitor verdict: 2 alerts, 1 critical held at the end: ..."
 
 Exit codes of a run: 0 pass; 1 request failures (Locust's own rule); 2 bad configuration;
-3 a critical alert was still active when the test ended, or one aborted the run.
+3 a critical alert was still active when the test ended, or one aborted the run; 5 an output could not
+be written (``ctxload.output_failures``).
 """
 
-from boltons.fileutils import atomic_save
 from junitparser import Failure, JUnitXml, Skipped, TestCase, TestSuite
 
+from common.output_files import output_file
 from monitors.snapshot import metric_value
 
 EXIT_CRITICAL = 3
@@ -23,10 +24,15 @@ def exit_code(monitor) -> int | None:
     return EXIT_CRITICAL if monitor.aborted or monitor.alerts.critical_held() else None
 
 
-def _rule_case(monitor, rule) -> TestCase:
+def _by_rule(alerts) -> dict[str, list]:
+    grouped: dict[str, list] = {}
+    for alert in alerts:
+        grouped.setdefault(alert.rule, []).append(alert)
+    return grouped
+
+
+def _rule_case(monitor, rule, held: list, alerts: list) -> TestCase:
     case = TestCase(rule.name, classname=f"{SUITE}.thresholds")
-    held = [alert for alert in monitor.alerts.critical_held() if alert.rule == rule.name]
-    alerts = [alert for alert in monitor.alerts.all() if alert.rule == rule.name]
     if held:
         case.result = [Failure(held[0].message, "critical threshold held at the end")]
     elif monitor.aborted_by == rule.name:
@@ -50,16 +56,21 @@ def _count_case(name: str, lost: int | None, what: str) -> TestCase:
 def junit_document(monitor, snapshot: dict) -> JUnitXml:
     duration = snapshot["elapsed"] if snapshot else 0.0
     suite = TestSuite(SUITE)
-    for rule in monitor.rules.values():
-        suite.add_testcase(_rule_case(monitor, rule))
+    # Alerts grouped once and cases added at once: junitparser's add_testcase recounts the whole suite each
+    # time, which made 10,000 rules take minutes.
+    held, alerts = _by_rule(monitor.alerts.critical_held()), _by_rule(monitor.alerts.all())
+    cases = [
+        _rule_case(monitor, rule, held.get(rule.name, []), alerts.get(rule.name, [])) for rule in monitor.rules.values()
+    ]
     lost_writes = metric_value(snapshot, "lost_writes") if snapshot else None
     lost_pushes = metric_value(snapshot, "lost_pushes") if snapshot else None
-    suite.add_testcase(_count_case("lost writes", lost_writes, "audited writes"))
-    suite.add_testcase(_count_case("lost pushes", lost_pushes, "expected pushes"))
+    cases.append(_count_case("lost writes", lost_writes, "audited writes"))
+    cases.append(_count_case("lost pushes", lost_pushes, "expected pushes"))
     headroom = TestCase("generator headroom", classname=f"{SUITE}.generator")
     if monitor.saturation.bound:
         headroom.result = [Failure(monitor.saturation.describe(), "generator-bound")]
-    suite.add_testcase(headroom)
+    cases.append(headroom)
+    suite.add_testcases(cases)
     suite.add_property("generator_bound", str(monitor.saturation.bound).lower())
     suite.add_property("aborted", monitor.aborted or "")
     suite.add_property("exit_code_monitor", str(exit_code(monitor) or 0))
@@ -71,7 +82,7 @@ def junit_document(monitor, snapshot: dict) -> JUnitXml:
 
 def write_junit(path: str, monitor, snapshot: dict | None) -> None:
     xml = junit_document(monitor, snapshot).tostring()
-    with atomic_save(path) as handle:
+    with output_file(path) as handle:
         handle.write(xml if isinstance(xml, bytes) else xml.encode())
 
 

@@ -5,11 +5,14 @@ exit code 2. ``parse_config(argv)`` returns a ``ServerConfig``; ``main(argv)`` a
 """
 
 import argparse
+import shutil
+import signal
 import sys
 from pathlib import Path
 
 from refserver.config import ServerConfig
 from refserver.faults import FaultSettings, LatencySpec
+from refserver.limits import ConnectionLimits
 
 READY_PREFIX = "ctxload target listening on "
 
@@ -69,6 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--dump-dir", type=Path, default=Path("context_dumps"), help="folder for dump files (default ./context_dumps)"
     )
     parser.add_argument(
+        "--remove-dump-dir",
+        action="store_true",
+        help="remove the dump folder when the server exits (how ctxload runs it on a temporary folder)",
+    )
+    parser.add_argument(
         "--history-limit",
         type=_bounded_int(0, 100_000_000),
         default=100_000,
@@ -100,6 +108,43 @@ def build_parser() -> argparse.ArgumentParser:
         default=20.0,
         metavar="SECONDS",
         help="Engine.IO ping timeout (default 20, as production)",
+    )
+    limits = parser.add_argument_group("limits per client (docs/refserver.md, Limits)")
+    limits.add_argument(
+        "--max-header-bytes",
+        type=_bounded_int(1024, 2**24),
+        default=65_536,
+        metavar="BYTES",
+        help="largest request line and headers; larger gets 431 (default 65536)",
+    )
+    limits.add_argument(
+        "--header-timeout",
+        type=_float_between(0.1, 3600.0, "0.1..3600 seconds"),
+        default=10.0,
+        metavar="SECONDS",
+        help="a request's line and headers must arrive within this of its first byte, a new connection's of "
+        "its opening (default 10)",
+    )
+    limits.add_argument(
+        "--body-timeout",
+        type=_float_between(0.1, 3600.0, "0.1..3600 seconds"),
+        default=30.0,
+        metavar="SECONDS",
+        help="close a request whose body sends nothing for this long (default 30)",
+    )
+    limits.add_argument(
+        "--max-connections",
+        type=_bounded_int(1, 10_000_000),
+        default=10_000,
+        metavar="N",
+        help="open connections, HTTP and WebSocket; more get 503 (default 10000; lowered to fit ulimit -n)",
+    )
+    limits.add_argument(
+        "--max-send-buffer",
+        type=_bounded_int(65_536, 2**31),
+        default=32 * 1024 * 1024,
+        metavar="BYTES",
+        help="disconnect a WebSocket client this far behind in reading (default 33554432, 32 MiB)",
     )
     parser.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
     faults = parser.add_argument_group("fault injection (testing aids, off by default)")
@@ -145,6 +190,13 @@ def parse_config(argv: list[str] | None = None) -> ServerConfig:
         ping_interval=args.ping_interval,
         ping_timeout=args.ping_timeout,
         log_level=args.log_level,
+        limits=ConnectionLimits(
+            max_header_bytes=args.max_header_bytes,
+            header_timeout=args.header_timeout,
+            body_timeout=args.body_timeout,
+            max_connections=args.max_connections,
+            max_send_buffer=args.max_send_buffer,
+        ),
         faults=FaultSettings(
             latency=args.inject_latency_ms,
             error_rate=args.error_rate,
@@ -155,14 +207,27 @@ def parse_config(argv: list[str] | None = None) -> ServerConfig:
     )
 
 
+def _exit_on_signal(number, _frame):
+    raise SystemExit(128 + number)
+
+
 def main(argv: list[str] | None = None) -> int:
     config = parse_config(argv)
+    remove_dump_dir = build_parser().parse_args(argv).remove_dump_dir
     from refserver.server import serve  # imported late: --help and bad options stay fast
 
+    # uvicorn shuts down on SIGTERM, then raises the signal again with the handler found before it: make that
+    # an exit that unwinds (the folder below is removed), not the default's instant death.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
         serve(config, ready=lambda url: print(f"{READY_PREFIX}{url}", flush=True))
     except OSError as exc:
         where = f"{config.host}:{config.port}"
         print(f"python -m refserver: error: cannot listen on {where}: {exc.strerror}", file=sys.stderr)
         return 2
+    finally:
+        # The server removes its own temporary folder: its launcher may have been SIGKILLed (this process
+        # then gets SIGTERM from Linux, see refserver.launcher) and can clean nothing.
+        if remove_dump_dir:
+            shutil.rmtree(config.dump_dir, ignore_errors=True)
     return 0

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from refserver.faults import FaultSettings
+from refserver.limits import ConnectionLimits
 
 
 @dataclass(frozen=True)
@@ -22,3 +23,4 @@ class ServerConfig:
     ping_timeout: float = 20.0
     log_level: str = "warning"
     faults: FaultSettings = field(default_factory=FaultSettings)
+    limits: ConnectionLimits = field(default_factory=ConnectionLimits)

@@ -14,12 +14,14 @@ JSON ``"\\ud800"``) is written as a ``\\uXXXX`` escape, so every dump of any con
 
 Files get the mode an ordinary ``open()`` would give (``0o666`` less the process umask, read once
 at import) rather than ``mkstemp``'s 0600, and are fsynced before the rename. Listing skips
-temp files and names that are not valid UTF-8 (they cannot be served as JSON).
+temp files, names that are not valid UTF-8 (they cannot be served as JSON) and anything not a regular file:
+symbolic links are neither listed nor served, so nothing outside the folder is reachable through it.
 """
 
 import csv
 import io
 import os
+import stat
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -136,28 +138,40 @@ def _is_utf8(name: str) -> bool:
     return True
 
 
+def regular_file_stat(path: Path) -> os.stat_result | None:
+    """``path``'s stat if it is a regular file itself, None otherwise: a symbolic link is never followed,
+    so a link placed in the dump folder (to ``/etc/shadow``) is neither served nor listed. Its name is
+    checked first (``validation.check_dump_filename``), so ``path`` is directly in the folder."""
+    try:
+        found = os.lstat(path)
+    except OSError:
+        return None
+    return found if stat.S_ISREG(found.st_mode) else None
+
+
 def list_dumps(directory: Path) -> list[dict]:
     """Finished dump files in ``directory``, newest first (blocking: call it from a thread)."""
     if not directory.is_dir():
         return []
     files = []
+    folder = directory.resolve()
     for entry in os.scandir(directory):
         if entry.name.startswith(TEMP_PREFIX) or not _is_utf8(entry.name):
             continue
         try:
-            if not entry.is_file():
+            if not entry.is_file(follow_symlinks=False):  # links are not dumps: never followed
                 continue
-            stat = entry.stat()
-            path = str(Path(entry.path).resolve())
+            found = entry.stat(follow_symlinks=False)
+            path = str(folder / entry.name)
         except OSError:  # removed or replaced while we looked
             continue
         files.append(
             {
                 "filename": entry.name,
                 "path": path,
-                "size": stat.st_size,
-                "created": _iso(stat.st_ctime),
-                "modified": _iso(stat.st_mtime),
+                "size": found.st_size,
+                "created": _iso(found.st_ctime),
+                "modified": _iso(found.st_mtime),
             }
         )
     files.sort(key=lambda item: item["modified"], reverse=True)

@@ -159,9 +159,10 @@ def create_rest_app(service: ContextService, broadcaster: Broadcaster, max_body:
             path = service.dump_dir / check_dump_filename(name)
         except ValidationError:
             return error_response("Dump file not found", 404)
-        if not await asyncio.to_thread(path.is_file):
+        found = await asyncio.to_thread(dumps.regular_file_stat, path)
+        if found is None:  # absent, or a link, folder or device: only files the server wrote are served
             return error_response("Dump file not found", 404)
-        return FileResponse(path, media_type=dumps.content_type(name), filename=name)
+        return FileResponse(path, media_type=dumps.content_type(name), filename=name, stat_result=found)
 
     async def fault_counts(request: Request) -> Response:
         return json_response({"status": "success", **service.faults.counts})

@@ -12,7 +12,7 @@ The server binds a free port on 127.0.0.1 (``--port 0``) and reports it on its f
 line. It runs in its own session, so a Ctrl-C meant for the parent doesn't cut it off while the
 parent is still measuring, and on Linux it is told to exit if its parent dies (even by
 SIGKILL), so it is never left running. Unless ``dump_dir`` is given, dumps go to a temporary
-folder that is removed on stop.
+folder that the server removes when it exits, and this class on stop.
 """
 
 import contextlib
@@ -85,6 +85,7 @@ class ReferenceServer:
             "0",
             "--dump-dir",
             str(dump_dir),
+            *(["--remove-dump-dir"] if self._temp_dump_dir else []),
             *self.options,
         ]
         self.process = subprocess.Popen(

@@ -14,6 +14,7 @@ import uvicorn
 
 from refserver.app import create_app
 from refserver.config import ServerConfig
+from refserver.limits import guarded_protocols
 
 # uvicorn closes idle connections after 5 s by default. A client that reuses a connection just
 # as the server closes it sees "connection closed" (seen with users that pause 5-15 s between
@@ -33,13 +34,14 @@ def url_of(sock: socket.socket) -> str:
 
 def serve(config: ServerConfig, ready: Callable[[str], None] = lambda url: None) -> None:
     sock = bind(config.host, config.port)
+    http_protocol, ws_protocol = guarded_protocols(config.limits.within_open_file_limit())
     uvicorn_config = uvicorn.Config(
         create_app(config),
         log_level=config.log_level,
         access_log=False,
         loop="uvloop",
-        http="httptools",
-        ws="websockets-sansio",
+        http=http_protocol,  # httptools and websockets-sansio, with refserver.limits' checks
+        ws=ws_protocol,
         ws_max_size=1_000_000,
         ws_ping_interval=None,  # Engine.IO pings at the application level already
         lifespan="off",

@@ -3,6 +3,7 @@
 import json
 import signal
 import subprocess
+from pathlib import Path
 
 import psutil
 import pytest
@@ -48,3 +49,27 @@ def test_a_run_stopped_by_a_signal_keeps_every_figure_and_leaves_nothing_running
     server = embedded_server_pid(output)
     assert server is not None and not is_running(server)
     assert not [child.pid for child in children if is_running(child.pid)]  # no orphan
+
+
+def test_a_master_killed_outright_takes_its_workers_server_and_temporary_folder_with_it(locust_command, tmp_path):
+    # SIGKILL leaves Locust no handler to run: the workers of --processes and the embedded server must end by
+    # themselves (ctxload.worker_leash; refserver.launcher), and the server remove its temporary dump folder.
+    # Before, the workers loaded the target ~60 s more and each run left a /tmp/ctxload-dumps-* folder.
+    command = locust_command("--headless", "-u", "4", "-r", "4", "-t", "5m", "--processes", "2", "--tags", "write")
+    log_path = tmp_path / "locust.log"
+    with open(log_path, "w") as log:
+        locust = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_for(lambda: "All users spawned" in log_path.read_text(), 60)
+        children = psutil.Process(locust.pid).children(recursive=True)
+        server = next(child for child in children if "refserver" in child.cmdline())
+        arguments = server.cmdline()
+        dump_dir = arguments[arguments.index("--dump-dir") + 1]
+        assert len(children) == 3 and "ctxload-dumps-" in dump_dir, [child.cmdline() for child in children]
+        locust.kill()
+        locust.wait(10)
+        wait_for(lambda: not [child for child in children if is_running(child.pid)], 15)
+    finally:
+        if locust.poll() is None:
+            locust.kill()
+    wait_for(lambda: not Path(dump_dir).exists(), 10)

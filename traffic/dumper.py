@@ -93,11 +93,13 @@ class DumpUser(ContextUser):
         self.dumps = 0
         self.seed_keys()
 
-    def seed_keys(self) -> None:
-        """Write the keys every dump must hold (again after a target restart lost them)."""
+    def seed_keys(self) -> bool:
+        """Write the keys every dump must hold (again after a target restart lost them); True once all were."""
         self.seeded_before_restarts = TargetWatch.of(self.environment).restart_count
-        for n in range(SEEDED_KEYS):
-            self.write(self.own_key(n), self.new_value(self.settings.payload_bytes))
+        self.seeded = all(
+            [self.write(self.own_key(n), self.new_value(self.settings.payload_bytes)) for n in range(SEEDED_KEYS)]
+        )
+        return self.seeded
 
     def _filename(self, number: int) -> str:
         return f"{self.settings.key_prefix}_w{self.worker}_{number}"
@@ -105,8 +107,9 @@ class DumpUser(ContextUser):
     @tag("dump")
     @task
     def dump_list_download(self):
-        if TargetWatch.of(self.environment).restart_count != self.seeded_before_restarts:
-            self.seed_keys()
+        restarted = TargetWatch.of(self.environment).restart_count != self.seeded_before_restarts
+        if (restarted or not self.seeded) and not self.seed_keys():
+            return  # seeding failed (a target that came up late): its writes failed; a dump can't be judged yet
         names = self.run_state.get(DumpNames)
         number = names.take(self.settings.dump_keep)
         try:

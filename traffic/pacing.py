@@ -21,10 +21,11 @@ import csv
 import logging
 import time
 
-from boltons.fileutils import atomic_save
 from locust.stats import RequestStats, StatsEntry, print_percentile_stats, print_stats
 
 from common import names
+from common.output_failures import OutputFailures
+from common.output_files import output_file
 from common.run import Run
 from common.worker_figures import WorkerFigures
 
@@ -79,7 +80,7 @@ def record(
 
 def write_csv(stats: RequestStats, path: str) -> None:
     columns = ["Type", "Name", "Request Count", "Average (ms)", "50%", "90%", "95%", "99%", "99.9%", "Max (ms)"]
-    with atomic_save(path, text_mode=True) as handle:
+    with output_file(path, text=True) as handle:
         writer = csv.writer(handle)
         writer.writerow(columns)
         for entry in [*sorted(stats.entries.values(), key=lambda e: (e.method, e.name)), stats.total]:
@@ -130,6 +131,7 @@ class PacedFigures:
             events.test_stop.add_listener(paced.on_test_stop)
         if not paced.run.is_worker:
             events.quit.add_listener(paced.on_quit)
+            events.quitting.add_listener(paced.on_quitting)
         return paced
 
     def on_test_stop(self, **_kwargs) -> None:
@@ -145,6 +147,13 @@ class PacedFigures:
         logger.info("Paced mode (--pace): schedule lag, and latency measured from each iteration's intended start")
         print_stats(stats, current=False)
         print_percentile_stats(stats)
-        prefix = getattr(self.environment.parsed_options, "csv_prefix", None)
-        if prefix:
-            write_csv(stats, f"{prefix}_paced.csv")
+
+    def on_quitting(self, environment, **_kwargs) -> None:
+        """The CSV at quitting, not quit: a file that cannot be written still decides the exit code (5)."""
+        stats = self.merged()
+        prefix = getattr(environment.parsed_options, "csv_prefix", None)
+        if prefix and stats.entries:
+            try:
+                write_csv(stats, f"{prefix}_paced.csv")
+            except OSError as exc:
+                OutputFailures.note(environment, "--csv", f"{prefix}_paced.csv", exc)

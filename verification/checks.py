@@ -23,6 +23,17 @@ def parse_json(content: bytes):
         return json.loads(content)
 
 
+def cut_short(response, content: bytes) -> str | None:
+    """Why a body is incomplete, when its Content-Length says more than arrived (the connection closed
+    mid-body), or None. Compressed bodies are not judged: their length is the compressed one."""
+    declared = response.headers.get("content-length") if response.headers else None
+    if not declared or not declared.isdigit() or response.headers.get("content-encoding"):
+        return None
+    if len(content) < int(declared):
+        return "response cut short (the connection closed mid-body)"
+    return None
+
+
 def json_body(response, *required: str) -> dict | None:
     """The JSON object of a 2xx response holding ``required`` fields, or None (failure marked)."""
     status = response.status_code
@@ -31,10 +42,11 @@ def json_body(response, *required: str) -> dict | None:
     if not 200 <= status < 300:
         response.failure(f"HTTP {status}")
         return None
+    content = response.content or b""
     try:
-        body = parse_json(response.content or b"")
+        body = parse_json(content)
     except ValueError:
-        response.failure("body is not JSON")
+        response.failure(cut_short(response, content) or "body is not JSON")
         return None
     if not isinstance(body, dict):
         response.failure("body is not a JSON object")

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import gevent
 
 from common import names
+from common.output_failures import OutputFailures
 from common.run import Run
 from common.worker_figures import WorkerFigures
 from verification.push_csv import PushCsv
@@ -189,9 +190,12 @@ class PushDelivery:
         # Receipts are not requests, so Locust does not see lost pushes: they fail the run as failed requests do.
         if lost and environment.process_exit_code is None:
             environment.process_exit_code = getattr(environment.parsed_options, "exit_code_on_error", 1) or 1
+        try:  # at quitting, not quit: a file that cannot be written still decides the exit code (5)
+            self.csv.close(self.summed())
+        except OSError as exc:
+            OutputFailures.note(environment, "--csv", self.csv.prefix, exc)
 
     def on_quit(self, **_kwargs) -> None:
         summed = self.summed()
-        self.csv.close(summed)
         if summed.figures.counts["expected"] or summed.figures.counts["delivered"]:
             logger.info(summary_line(summed, summed.processes if self.run.is_master else 0))

@@ -22,9 +22,9 @@ import time
 from collections import deque
 
 import gevent
-from boltons.fileutils import atomic_save
 from locust.stats import CSV_STATS_INTERVAL_SEC, PERCENTILES_TO_REPORT
 
+from common.output_files import output_file
 from common.run import Run
 
 PUSH_NAME, FANOUT_NAME, TYPE = "push context_updated", "all subscribers had it", "PUSH"
@@ -115,7 +115,7 @@ class PushCsv:
             self._stats_row(FANOUT_NAME, figures.fanout, fanout_mean, counts["writes_settled"],
                             counts["writes_settled"] - counts["writes_complete"], counts["writes_complete"], seconds),
         ]  # fmt: skip
-        with atomic_save(f"{self.prefix}_push_stats.csv", text_mode=True) as handle:
+        with output_file(f"{self.prefix}_push_stats.csv", text=True) as handle:
             writer = csv.writer(handle)
             writer.writerow(STATS_HEADER)
             writer.writerows(rows)

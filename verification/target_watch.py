@@ -26,6 +26,7 @@ lost, it hints at a restart between two requests that no request noticed.
 
 import errno
 import logging
+import resource
 import secrets
 import time
 
@@ -79,6 +80,7 @@ class TargetWatch:
         self.restarts: list[float] = []  # when the target was back, per restart
         self.checking = False
         self.last_check = 0.0
+        self.generator_shortage: str | None = None  # the first request that failed for want of a descriptor
 
     @classmethod
     def of(cls, environment) -> "TargetWatch":
@@ -144,6 +146,9 @@ class TargetWatch:
                 self.checking, self.last_check = True, now
                 gevent.spawn(self._check)
             return
+        if getattr(exception, "errno", None) in GENERATOR_SIDE:
+            self._note_generator_shortage(exception)
+            return
         if not is_connection_failure(request_type, name, exception):
             return
         if self.outage_since is None:
@@ -155,6 +160,18 @@ class TargetWatch:
                 describe(exception, Run.of(self.environment).settings.request_timeout),
             )
         self.outage_failures += 1
+
+    def _note_generator_shortage(self, exception) -> None:
+        """Once per test: requests fail in this process, not at the target (ulimit -n too low, no free port)."""
+        if self.generator_shortage is None:
+            self.generator_shortage = repr(exception)
+            soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+            logger.warning(
+                "Requests fail in this generator before reaching the target: %s (open-file limit here: %s); "
+                "these failures are the generator's, not the target's",
+                self.generator_shortage,
+                soft,
+            )
 
     def on_quitting(self) -> None:
         if self.outage_since is not None:
@@ -197,11 +214,12 @@ class TargetWatch:
                 Run.of(self.environment).get(WriteLedger).record(self.canary_key, value, acked_at=time.time())
                 return
         if self.canary_attempts == CANARY_ATTEMPTS:
-            logger.warning(
-                "Target %s refused the canary key %d times: a restart of the target cannot be told this test",
-                self.environment.host,
-                CANARY_ATTEMPTS,
+            who = (
+                f"This generator could not send the canary key ({self.generator_shortage})"
+                if self.generator_shortage
+                else f"Target {self.environment.host} refused the canary key"
             )
+            logger.warning("%s %d times: a restart of the target cannot be told this test", who, CANARY_ATTEMPTS)
 
     def _end_outage(self, verdict: str) -> None:
         lasted, failed, host = self.back_at - self.outage_since, self.outage_failures, self.environment.host

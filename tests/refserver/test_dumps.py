@@ -349,7 +349,7 @@ def wait_at(name):
         time.sleep(0.01)
 
 
-original_list, original_is_file = refserver.dumps.list_dumps, Path.is_file
+original_list, original_stat = refserver.dumps.list_dumps, refserver.dumps.regular_file_stat
 
 
 def gated_list(directory):
@@ -357,13 +357,13 @@ def gated_list(directory):
     return original_list(directory)
 
 
-def gated_is_file(self):
-    if self.name == "gated.json":
+def gated_stat(path):
+    if path.name == "gated.json":
         wait_at("download")
-    return original_is_file(self)
+    return original_stat(path)
 
 
-refserver.dumps.list_dumps, Path.is_file = gated_list, gated_is_file
+refserver.dumps.list_dumps, refserver.dumps.regular_file_stat = gated_list, gated_stat
 from refserver.cli import main
 
 sys.exit(main(sys.argv[2:]))
@@ -428,3 +428,18 @@ def test_download_check_does_not_block_the_event_loop(gated_server):
     url, gates, dump_dir = gated_server
     assert requests.post(f"{url}/ctx/dump", json={"format": "json", "filename": "gated"}).status_code == 200
     assert request_while_gated(url, gates, "download", "/ctx/dump/gated.json") == 200
+
+
+def test_a_link_in_the_dump_folder_is_neither_served_nor_listed(http, dump_server, tmp_path):
+    secret = tmp_path / "secret.txt"  # outside the dump folder, as /etc/shadow is
+    secret.write_text("root:$6$not-for-clients\n")
+    assert http.post(f"{dump_server.url}/ctx/dump", json={"format": "json", "filename": "real"}).status_code == 200
+    (dump_server.dump_path / "evil.json").symlink_to(secret)
+    (dump_server.dump_path / "inner.json").symlink_to(dump_server.dump_path / "real.json")  # even one inside
+    answer = http.get(f"{dump_server.url}/ctx/dump/evil.json")
+    assert answer.status_code == 404 and "not-for-clients" not in answer.text
+    assert http.get(f"{dump_server.url}/ctx/dump/inner.json").status_code == 404
+    listed = http.get(f"{dump_server.url}/ctx/dump/list").json()["dump_files"]
+    assert [entry["filename"] for entry in listed] == ["real.json"]
+    assert str(secret) not in json.dumps(listed)
+    assert http.get(f"{dump_server.url}/ctx/dump/real.json").json()["filename"] == "real.json"

@@ -1,8 +1,10 @@
 """Each HTTP traffic shape in-process against the real reference server: its rows, no failures."""
 
+import gevent
 import pytest
 from locust import constant
 
+from tests.helpers import free_port
 from traffic.dumper import DumpUser
 from traffic.large import LargePayloadUser
 from traffic.mixed import MixedUser
@@ -83,3 +85,16 @@ def test_read_after_write_mismatch_is_a_failure(run_locust, start_server):
     environment = run_locust([fast(LargePayloadUser)], server.url, seconds=2, users=2, large_max_bytes=5000)
     errors = {str(error.error) for error in environment.stats.errors.values()}
     assert "read-after-write mismatch" in errors
+
+
+def test_a_target_that_comes_up_late_fails_only_the_requests_made_before(run_locust, start_server):
+    # The seed writes failed while nothing listened; before, they were never retried and every later dump
+    # failed "dump lacks a seeded key".
+    port = free_port()
+    late = gevent.spawn_later(1.5, start_server, "--port", str(port))
+    environment = run_locust([fast(DumpUser)], f"http://127.0.0.1:{port}", seconds=5, users=3, dump_formats="json")
+    late.join()
+    errors = {str(error.error) for error in environment.stats.errors.values()}
+    assert not any("seeded key" in error for error in errors), errors
+    assert environment.stats.get("GET /ctx/dump/[file]", "GET").num_requests > 0
+    assert environment.stats.get("POST /ctx", "POST").num_failures > 0  # the early seed writes did fail

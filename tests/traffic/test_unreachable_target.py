@@ -38,3 +38,21 @@ def test_a_target_that_refuses_gives_connection_refused_failures(run_locust, cap
     started, ended = watch_lines(caplog)
     assert started.startswith(f"Target {host} stopped answering: ") and "ConnectionRefusedError" in started
     assert ended.startswith(f"Target {host} did not answer again before the end")
+
+
+def test_a_generator_out_of_file_descriptors_says_so_and_does_not_blame_the_target(locust_command, server, tmp_path):
+    # With ulimit -n 64, requests fail with OSError(24) before reaching the target; the run used to end
+    # "Target ... did not answer again" and "refused the canary" although the target answered everything.
+    import resource
+    import subprocess
+
+    def low_limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+
+    command = locust_command("--headless", "-u", "80", "-r", "80", "-t", "4s", "--host", server.url)
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120, preexec_fn=low_limit)
+    log = result.stderr
+    assert "Too many open files" in log, log[-3000:]
+    assert "Requests fail in this generator before reaching the target: OSError(24" in log
+    assert "did not answer again" not in log and "stopped answering" not in log
+    assert "refused the canary" not in log

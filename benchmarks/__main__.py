@@ -5,6 +5,8 @@ import sys
 
 from benchmarks import (
     http_overhead,
+    level_shift_rates,
+    memory_growth,
     monitor_overhead,
     regression_rates,
     reports_cost,
@@ -17,6 +19,8 @@ from benchmarks.arguments import OneLineParser
 
 BENCHMARKS = {
     "http-overhead": http_overhead,
+    "level-shifts": level_shift_rates,
+    "memory-growth": memory_growth,
     "monitor-overhead": monitor_overhead,
     "regression-rates": regression_rates,
     "reports": reports_cost,

@@ -46,7 +46,7 @@ def run_metadata(run, host: str | None) -> dict:
     monitor_run = (run.monitor or {}).get("run", {})
     first = int(run.history["timestamp"].iloc[0])
     return {
-        "users": int(run.max_users),
+        "users": run.max_users,  # None: the history does not say
         "duration_seconds": round(float(run.duration_seconds), 1),
         "host": host or monitor_run.get("host") or "unknown",
         "locust_version": monitor_run.get("locust_version") or locust_version(),

@@ -61,10 +61,25 @@ class History:
     warnings: list[str] = field(default_factory=list)  # runs left out, one line each
 
 
+META_TYPES = {  # what a saved run's meta.json must hold, and of which type (a hand edit may break any)
+    "users": (int, type(None)),  # None: a history of Locust before 1.0 (no user count)
+    "duration_seconds": (int, float),
+    "date": (str,),
+    "host": (str,),
+    "locust_version": (str, type(None)),
+    "git_commit": (str, type(None)),
+    "figures": (dict, type(None)),
+}
+
+
 def _read_meta(path: Path) -> dict:
     data = json.loads(path.read_text())
-    if not isinstance(data, dict) or not isinstance(data.get("users"), int):
-        raise ValueError("not the metadata of a saved run")
+    if not isinstance(data, dict):
+        raise ValueError(f"not the metadata of a saved run: a JSON {type(data).__name__}, not an object")
+    for key, types in META_TYPES.items():
+        value = data.get(key)
+        if (key in data or type(None) not in types) and (not isinstance(value, types) or isinstance(value, bool)):
+            raise ValueError(f"{key!r} is {value!r}, not {' or '.join(t.__name__ for t in types)}")
     return data
 
 

@@ -35,6 +35,7 @@ from scipy.special import stdtr
 
 MIN_SEGMENT = 2
 PERMUTATIONS = 399
+MAX_PERMUTATIONS = 20_000
 PERMUTATION_MIN = 10  # below this a permutation test cannot reach p < 0.05 (3 + 3 points: 1 in 20 at best)
 SEED = 20261129
 
@@ -55,12 +56,12 @@ def _robust_sigma(values: np.ndarray) -> float:
     return sigma if sigma > 0 else float(np.std(values)) or 1e-9
 
 
-def _max_t(segments: np.ndarray) -> np.ndarray:
-    """For each row: the largest |Welch t| over every cut that leaves MIN_SEGMENT points on each side."""
+def _max_t(segments: np.ndarray, min_segment: int = MIN_SEGMENT) -> np.ndarray:
+    """For each row: the largest |Welch t| over every cut that leaves ``min_segment`` points on each side."""
     m = segments.shape[1]
     ones = np.arange(1, m + 1, dtype=float)
     sums, squares = np.cumsum(segments, axis=1), np.cumsum(segments**2, axis=1)
-    cuts = np.arange(MIN_SEGMENT, m - MIN_SEGMENT + 1)
+    cuts = np.arange(min_segment, m - min_segment + 1)
     n1, n2 = ones[cuts - 1], m - ones[cuts - 1]
     s1, q1 = sums[:, cuts - 1], squares[:, cuts - 1]
     s2, q2 = sums[:, -1:] - s1, squares[:, -1:] - q1
@@ -73,51 +74,59 @@ def _max_t(segments: np.ndarray) -> np.ndarray:
     return t.max(axis=1)
 
 
-def _permutation_p(segment: np.ndarray, rng: np.random.Generator) -> float:
+def _permutation_p(segment: np.ndarray, rng: np.random.Generator, permutations: int, min_segment: int) -> float:
     """How often a shuffled segment shows a split as strong as the strongest real one (the cut was chosen where
     the data differ most, so the real t's own p-value would be too small)."""
-    shuffled = rng.permuted(np.tile(segment, (PERMUTATIONS, 1)), axis=1)
-    observed = _max_t(segment.reshape(1, -1))[0]
-    return float((1 + np.sum(_max_t(shuffled) >= observed)) / (1 + PERMUTATIONS))
+    shuffled = rng.permuted(np.tile(segment, (permutations, 1)), axis=1)
+    observed = _max_t(segment.reshape(1, -1), min_segment)[0]
+    return float((1 + np.sum(_max_t(shuffled, min_segment) >= observed)) / (1 + permutations))
 
 
-def _parametric_p(before: np.ndarray, after: np.ndarray) -> float:
+def _parametric_p(before: np.ndarray, after: np.ndarray, min_segment: int = MIN_SEGMENT) -> float:
     """Welch's t-test, Bonferroni-corrected for every place the cut could have been put in the span."""
     if np.ptp(before) == 0 and np.ptp(after) == 0:
         return 0.0 if before[0] != after[0] else 1.0
-    places = before.size + after.size - 2 * MIN_SEGMENT + 1
+    places = before.size + after.size - 2 * min_segment + 1
     shares = np.array([before.var(ddof=1) / before.size, after.var(ddof=1) / after.size])
     df = shares.sum() ** 2 / np.sum(shares**2 / np.array([before.size - 1, after.size - 1]))  # Welch-Satterthwaite
     p_value = 2 * float(stdtr(df, -abs(after.mean() - before.mean()) / math.sqrt(shares.sum())))
     return min(1.0, p_value * places)
 
 
-def find_changes(values, confidence: float = 0.95, min_change: float = 0.10, log: bool = False) -> list[Change]:
+def find_changes(
+    values, confidence: float = 0.95, min_change: float = 0.10, log: bool = False, min_segment: int = MIN_SEGMENT
+) -> list[Change]:
+    """Changes of level, oldest first. ``min_segment``: the fewest points a level may last (PELT's min_size)."""
     series = np.asarray(values, dtype=float)
     finite = np.isfinite(series) & ((series > 0) if log else True)
     points = np.flatnonzero(finite)
-    if points.size < 2 * MIN_SEGMENT:
+    if points.size < 2 * min_segment:
         return []
     import ruptures  # here, not at the top: importing it costs ~1 s, which every other report would pay
 
     data = np.log(series[points]) if log else series[points]
     sigma = _robust_sigma(data)
     penalty = 2 * sigma**2 * math.log(data.size)
-    ends = ruptures.Pelt(model="l2", min_size=MIN_SEGMENT, jump=1).fit(data.reshape(-1, 1)).predict(pen=penalty)
+    ends = ruptures.Pelt(model="l2", min_size=min_segment, jump=1).fit(data.reshape(-1, 1)).predict(pen=penalty)
     bounds = [0, *ends]  # ends: each segment's end (exclusive), the last one = len(data)
     candidates = max(1, len(bounds) - 2)
     rng = np.random.default_rng(SEED)  # the same series always gets the same answer
+    # enough permutations that the smallest p-value they can give survives the correction for the candidates
+    permutations = min(MAX_PERMUTATIONS, max(PERMUTATIONS, math.ceil(4 * candidates / (1 - confidence))))
     changes = []
     for left, cut, right in zip(bounds, bounds[1:-1], bounds[2:], strict=False):
         before, after = data[left:cut], data[cut:right]
-        if before.size < MIN_SEGMENT or after.size < MIN_SEGMENT:
+        if before.size < min_segment or after.size < min_segment:
             continue
         shift = float(after.mean() - before.mean())
         size = math.expm1(shift) if log else shift
         if abs(size) < min_change:
             continue
         span = data[left:right]
-        p_value = _permutation_p(span, rng) if span.size >= PERMUTATION_MIN else _parametric_p(before, after)
+        if span.size >= PERMUTATION_MIN:
+            p_value = _permutation_p(span, rng, permutations, min_segment)
+        else:
+            p_value = _parametric_p(before, after, min_segment)
         if p_value * candidates < 1 - confidence:
             means = (math.exp(before.mean()), math.exp(after.mean())) if log else (before.mean(), after.mean())
             changes.append(Change(int(points[cut]), float(means[0]), float(means[1]), size, p_value))

@@ -23,7 +23,7 @@ from reports.baselines import KEEP_RUNS, BaselineStore
 from reports.compare_command import read, run_compare, say_warnings
 from reports.history_view import write_history
 from reports.input_checks import ReportInputError
-from reports.plots import run_plots
+from reports.plots import latency_distribution, run_plots
 from reports.progress import Progress
 from reports.series import SteadyState
 from reports.summary import write_summary
@@ -175,7 +175,11 @@ def baseline_command(args, progress) -> int:
         print(f"saved run {meta['run_id']} in {where}: {json.dumps(meta)}")
     elif args.action == "list":
         for name in store.names():
-            history = store.history(name)
+            try:
+                history = store.history(name)
+            except ReportInputError as exc:  # one unreadable baseline does not hide the others
+                print(f"warning: {exc}", file=sys.stderr)
+                continue
             meta = history.runs[-1].meta
             print(
                 f"{name}\t{len(history.runs)} runs\t{meta['date']}\t{meta['users']} users\t"
@@ -208,11 +212,18 @@ def execute(args) -> int:
         return run_compare(args, progress)
     if args.command == "report" and args.baseline:
         BaselineStore(args.baselines).history(args.baseline)  # unknown: bad input before anything is written
-    run = read(args.prefix, progress, args.allow_cut)
+    run = read(args.prefix, progress, args.allow_cut, history_required=args.command != "summary")
     say_warnings(run.warnings)
+    out = _out(args, f"{args.prefix}_report")
+    if not run.has_history:  # a summary of PREFIX_stats.csv alone (some teams keep only that file)
+        paths = write_summary(
+            run, None, out, {"Latency distribution": latency_distribution(run, out / "latency_distribution.png")}
+        )
+        progress.done()
+        _print_paths(paths)
+        return 0
     progress("warm-up")
     steady = SteadyState.of(run)
-    out = _out(args, f"{args.prefix}_report")
     progress("plots")
     pngs = run_plots(run, steady, out)
     paths = []

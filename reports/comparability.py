@@ -30,14 +30,15 @@ SETTINGS = ("spawn_rate", "shape", "tags", "exclude_tags")
 def run_profile(run, steady) -> dict:
     aggregated = steady.history[steady.history["endpoint"] == "Aggregated"]
     users = aggregated["users"].to_numpy(dtype=float)
-    peak = float(np.nanmax(users)) if users.size else 0.0
-    reached = aggregated["timestamp"].to_numpy()[np.argmax(users >= peak)] - steady.start if users.size else 0
+    known = bool(np.isfinite(users).any())  # Locust before 1.0 wrote no user count
+    peak = float(np.nanmax(users)) if known else 0.0
+    reached = aggregated["timestamp"].to_numpy()[np.argmax(users >= peak)] - steady.start if known else 0
     blocks = steady.spans("Aggregated")
     blocks = merge_blocks(blocks, reporting_period(blocks))
     requests = float(blocks.requests.sum())
     monitor = run.monitor or {}
     return {
-        "users": int(peak),
+        "users": int(peak) if known else None,
         "ramp_seconds": float(reached),
         "duration_seconds": float(run.duration_seconds),
         "steady_seconds": float(blocks.seconds.sum()),

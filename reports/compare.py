@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from boltons.fileutils import atomic_save
 from junitparser import Failure, JUnitXml, Skipped, TestCase, TestSuite
 
+from common.output_files import output_file
 from reports import comparability, estimates
 from reports.intervals import merge_blocks, reporting_period
 from reports.series import AGGREGATED, PERCENTILES
@@ -183,9 +183,11 @@ def _decide_by_family(keys, tests, min_effect, min_failure_points, confidence) -
 def effect_text(row) -> str:
     if row["verdict"] == NOT_COMPARABLE or pd.isna(row["effect"]):
         return "n/a"
+    interval = not (pd.isna(row["ci_low"]) or pd.isna(row["ci_high"]))  # no "+nan%" where no interval was found
     if row["metric"] == "failure_rate":
-        return f"{row['effect']:+.2f} pt [{row['ci_low']:+.2f}, {row['ci_high']:+.2f}]"
-    return f"{row['effect']:+.1%} [{row['ci_low']:+.1%}, {row['ci_high']:+.1%}]"
+        bounds = f" [{row['ci_low']:+.2f}, {row['ci_high']:+.2f}]" if interval else ""
+        return f"{row['effect']:+.2f} pt{bounds}"
+    return f"{row['effect']:+.1%}" + (f" [{row['ci_low']:+.1%}, {row['ci_high']:+.1%}]" if interval else "")
 
 
 def write_junit(path: str, result: ComparisonResult, names: tuple[str, str]) -> None:
@@ -208,5 +210,5 @@ def write_junit(path: str, result: ComparisonResult, names: tuple[str, str]) -> 
     document.add_testsuite(suite)
     xml = document.tostring()
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    with atomic_save(path) as handle:
+    with output_file(path) as handle:
         handle.write(xml if isinstance(xml, bytes) else xml.encode())

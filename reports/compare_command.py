@@ -21,8 +21,8 @@ from reports.series import SteadyState
 EXIT_REGRESSION = 4
 
 
-def read(prefix: str, progress, allow_cut: bool = False):
-    return load_run(prefix, progress, history_columns=REPORT_HISTORY_COLUMNS, allow_cut=allow_cut)
+def read(prefix: str, progress, allow_cut: bool = False, history_required: bool = True):
+    return load_run(prefix, progress, REPORT_HISTORY_COLUMNS, allow_cut, history_required)
 
 
 def say_warnings(lines) -> None:

@@ -19,8 +19,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
 import pandas as pd  # noqa: E402
-from boltons.fileutils import atomic_save  # noqa: E402
 
+from common.output_files import output_file  # noqa: E402
 from reports.change_points import find_changes  # noqa: E402
 from reports.render import Page  # noqa: E402
 from reports.series import AGGREGATED  # noqa: E402
@@ -85,7 +85,7 @@ def _plot(table: pd.DataFrame, changes: dict, path: Path) -> Path:
     axes[-1].set_xticks(table["run"])
     figure.suptitle("Aggregated figures of each run (steady state)")
     path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_save(str(path)) as handle:
+    with output_file(str(path)) as handle:
         figure.savefig(handle, format="png", dpi=100, bbox_inches="tight")
     plt.close(figure)
     return path
@@ -106,6 +106,6 @@ def write_history(history, figures, runs, out: Path, confidence: float, min_chan
     page.table("Runs", table)
     page.plot("Figures across the runs", _plot(table, changes, out / "history.png"))
     csv_path = out / "history.csv"
-    with atomic_save(str(csv_path), text_mode=True) as handle:
+    with output_file(str(csv_path), text=True) as handle:
         table.to_csv(handle, index=False)
     return [*page.write(out / "history"), out / "history.png", csv_path]

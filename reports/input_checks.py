@@ -2,11 +2,10 @@
 
 Usage::
 
-    from reports.input_checks import ReportInputError, complete_bytes, diagnose, first_line
+    from reports.input_checks import ReportInputError, diagnose, read_head
 
-    header = first_line(path, required_by=prefix)   # None: an optional file that is missing
-    limit, cut = complete_bytes(path)                # bytes before a half-written last line, and whether one follows
-    raise ReportInputError(diagnose(path, header_fields, dtypes, percentiles, rows_read, exc))  # the bad line
+    head = read_head(path, required_by=prefix)       # the first bytes; None: an optional file that is missing
+    raise ReportInputError(diagnose(source, dtypes, percentiles, rows_read, exc))  # the bad line of a CsvSource
 
 ``ReportInputError`` is what the CLI prints before exiting 2; ``ReportInputWarning`` is for input that is used
 only in part (a half-written last line left out). Reads files only: no pandas, no Locust.
@@ -18,6 +17,10 @@ from pathlib import Path
 
 INT, FLOAT = "int64", "float64"  # the dtypes whose values diagnose checks
 
+# pandas reads fields of any length; the csv module (used to find a damaged line, and for headers) refuses
+# those over 128 KB unless told, and a damaged file's field may be that long.
+csv.field_size_limit(2**31 - 1)
+
 
 class ReportInputError(Exception):
     """Bad input: str(exc) is ONE line naming the file and what is wrong; the CLI prints it and exits 2."""
@@ -27,8 +30,8 @@ class ReportInputWarning(UserWarning):
     """Input the reports can use, but not all of it (a half-written last line)."""
 
 
-def first_line(path: Path, required_by: str | None) -> str | None:
-    """The file's first line, decoded; None for a missing optional file. Errors name the file."""
+def read_head(path: Path, required_by: str | None, size: int = 1 << 16) -> bytes | None:
+    """The file's first ``size`` bytes (not empty); None for a missing optional file. Errors name the file."""
     if path.is_dir():
         raise ReportInputError(f"{path}: is a directory, not a file")
     if not path.exists():
@@ -37,41 +40,29 @@ def first_line(path: Path, required_by: str | None) -> str | None:
         raise ReportInputError(f"{path}: no such file (is {required_by!r} the PREFIX given to locust --csv?)")
     try:
         with open(path, "rb") as handle:
-            first = handle.readline(1 << 20)
+            head = handle.read(size)
     except PermissionError:
         raise ReportInputError(f"{path}: permission denied (cannot read it)") from None
     except OSError as exc:
         raise ReportInputError(f"{path}: cannot read it ({exc.strerror})") from None
-    if not first:
+    if not head:
         raise ReportInputError(f"{path}: empty file (0 bytes)")
-    try:
-        return first.decode("utf-8-sig").rstrip("\r\n")
-    except UnicodeDecodeError as exc:
-        raise ReportInputError(f"{path}: line 1: not UTF-8 text (byte 0x{first[exc.start]:02x})") from None
+    return head
 
 
-def complete_bytes(path: Path) -> tuple[int, bool]:
-    """Bytes up to the last line end, and whether a half-written line follows (Locust ends every line it writes)."""
-    size = path.stat().st_size
-    with open(path, "rb") as handle:
-        handle.seek(max(0, size - (1 << 20)))
-        tail = handle.read()
-    if tail.endswith((b"\n", b"\r")) or b"\n" not in tail:  # complete; or a header alone (no rows to save)
-        return size, False
-    return size - len(tail) + tail.rfind(b"\n") + 1, True
-
-
-def diagnose(path: Path, header: list[str], dtypes: dict, percentiles: list, start_row: int, exc: Exception) -> str:
-    """The first bad line from data row ``start_row`` on, found again with the csv module: pandas does not say."""
+def diagnose(source, dtypes: dict, percentiles: list, start_row: int, exc: Exception) -> str:
+    """The first bad line of a ``reports.csv_source.CsvSource`` from data row ``start_row`` on, found again with
+    the csv module: pandas does not say. Line numbers are the file's (its normalised lines are line for line)."""
+    path, header = source.path, source.header
     if isinstance(exc, UnicodeDecodeError):
-        with open(path, "rb") as handle:
+        with source.open() as handle:
             for number, line in enumerate(handle, 1):
                 try:
                     line.decode("utf-8")
                 except UnicodeDecodeError as bad:
                     return f"{path}: line {number}: not UTF-8 text (byte 0x{line[bad.start]:02x})"
     numbers = [(header.index(column), column, dtype) for column, dtype in dtypes.items() if dtype in (INT, FLOAT)]
-    with open(path, encoding="utf-8-sig", newline="") as handle:
+    with source.text() as handle:
         rows = csv.reader(handle)
         next(rows)
         for row in itertools.islice((row for row in rows if row), start_row, None):  # pandas skips blank lines too

@@ -23,6 +23,7 @@ half-written last history line: it is left out with a warning (``Run.warnings``;
 Reads files only: it never imports Locust or the rest of ctxload.
 """
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,7 @@ import pandas as pd
 from reports.input_checks import ReportInputError
 from reports.locust_csv import CATEGORY, EXCEPTIONS, FAILURES, HISTORY, STATS, read_table
 from reports.monitor_export import load_monitor, load_monitor_rows
+from reports.rates_from_totals import fill_zero_rates
 
 AGGREGATED = "Aggregated"
 Progress = Callable[[str, float], None]
@@ -56,12 +58,20 @@ class Run:
         return sorted(labels - {AGGREGATED})
 
     @property
+    def has_history(self) -> bool:
+        return bool(len(self.history))
+
+    @property
     def duration_seconds(self) -> float:
+        if not self.has_history:
+            return 0.0
         return float(self.history["timestamp"].iloc[-1] - self.history["timestamp"].iloc[0])
 
     @property
-    def max_users(self) -> int:
-        return int(self.history["users"].max())
+    def max_users(self) -> int | None:
+        """The most users of the run; None when the history does not say (Locust before 1.0 wrote no user count)."""
+        users = self.history["users"]
+        return int(users.max()) if users.notna().any() else None
 
 
 # What the reports use of the history: reading only these makes a day's history ~3x smaller and faster.
@@ -72,15 +82,26 @@ REPORT_HISTORY_COLUMNS = frozenset(
 
 
 def load_run(
-    prefix: str, progress: Progress | None = None, history_columns: frozenset | None = None, allow_cut: bool = False
+    prefix: str,
+    progress: Progress | None = None,
+    history_columns: frozenset | None = None,
+    allow_cut: bool = False,
+    history_required: bool = True,
 ) -> Run:
     """Every file of a run; ReportInputError (one line) on bad input.
 
     ``history_columns``: read only these history columns (our names; every column is still checked
     to be in the header), e.g. ``REPORT_HISTORY_COLUMNS``; None reads them all. A history whose last
     line is half-written (a killed run) is an error, unless ``allow_cut``: then that line is left
-    out and said in ``Run.warnings``.
+    out and said in ``Run.warnings``. Without ``history_required``, a run of PREFIX_stats.csv alone loads with an
+    empty history (``Run.has_history`` False): whole-run figures only.
     """
+    old_format = Path(f"{prefix}_requests.csv")
+    if old_format.is_file() and not Path(f"{prefix}_stats.csv").exists():
+        raise ReportInputError(
+            f"{old_format}: Locust 0.x files (before 0.13: _requests.csv and _distribution.csv, no history over "
+            "time): the reports read the files of Locust 0.13 and later (_stats.csv, _stats_history.csv)"
+        )
     found: list[str] = []
 
     def cut_line(message: str) -> None:
@@ -88,12 +109,19 @@ def load_run(
             raise ReportInputError(message.replace(": left out", "; give --allow-cut to read the rest"))
         found.append(message)
 
-    stats = read_table(Path(f"{prefix}_stats.csv"), STATS, required_by=prefix)
-    history = read_table(
-        Path(f"{prefix}_stats_history.csv"), HISTORY, progress, cut_line, required_by=prefix, only=history_columns
-    )
+    note = found.append  # what was assumed to read a file (its encoding, line ends, separator)
+    stats = read_table(Path(f"{prefix}_stats.csv"), STATS, required_by=prefix, on_note=note)
+    history_path = Path(f"{prefix}_stats_history.csv")
+    if history_required and not history_path.exists() and Path(f"{prefix}_stats.csv").is_file():
+        raise ReportInputError(
+            f"{history_path}: no such file: this report needs the history over time (Locust writes it with --csv; "
+            f"'summary' reads {Path(prefix).name}_stats.csv alone)"
+        )
+    required_by = prefix if history_required or history_path.exists() else None
+    history = read_table(history_path, HISTORY, progress, cut_line, required_by, history_columns, note)
+    found += fill_zero_rates(history, history_path)
     full_history = bool((history["name"] != AGGREGATED).any())  # Locust's own rows, before ctxload's push rows
-    stats, history = _with_pushes(prefix, stats, history, cut_line, history_columns)
+    stats, history = _with_pushes(prefix, stats, history, cut_line, history_columns, note)
     ambiguous = ambiguous_names(stats, history)  # both files label an endpoint the same way
     add_endpoints(stats, ambiguous)
     add_endpoints(history, ambiguous)
@@ -101,8 +129,8 @@ def load_run(
         prefix=str(prefix),
         stats=stats,
         history=history,
-        failures=read_table(Path(f"{prefix}_failures.csv"), FAILURES),
-        exceptions=read_table(Path(f"{prefix}_exceptions.csv"), EXCEPTIONS),
+        failures=read_table(Path(f"{prefix}_failures.csv"), FAILURES, on_note=note),
+        exceptions=read_table(Path(f"{prefix}_exceptions.csv"), EXCEPTIONS, on_note=note),
         monitor=load_monitor(Path(f"{prefix}_monitor.json")),
         monitor_rows=load_monitor_rows(Path(f"{prefix}_monitor.csv")),
         full_history=full_history,
@@ -110,16 +138,17 @@ def load_run(
     )
 
 
-def _with_pushes(prefix, stats, history, cut_line, history_columns) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _with_pushes(prefix, stats, history, cut_line, history_columns, note) -> tuple[pd.DataFrame, pd.DataFrame]:
     """ctxload's push figures (``PREFIX_push_stats.csv`` and ``_push_stats_history.csv``, in Locust's formats:
     ``verification.push_csv``) as endpoints of their own, when the run wrote them. Not in ``Aggregated``:
     Locust's Aggregated counts requests sent, and pushes are received."""
     push_stats, push_history = Path(f"{prefix}_push_stats.csv"), Path(f"{prefix}_push_stats_history.csv")
     if push_stats.is_file():  # before Locust's Aggregated row, which stays last
         last = stats.iloc[-1:] if len(stats) and stats["name"].iloc[-1] == AGGREGATED else stats.iloc[:0]
-        stats = _concat(_concat(stats.iloc[: len(stats) - len(last)], read_table(push_stats, STATS)), last)
+        pushes = read_table(push_stats, STATS, on_note=note)
+        stats = _concat(_concat(stats.iloc[: len(stats) - len(last)], pushes), last)
     if push_history.is_file():
-        rows = read_table(push_history, HISTORY, None, cut_line, required_by=prefix, only=history_columns)
+        rows = read_table(push_history, HISTORY, None, cut_line, prefix, history_columns, note)
         history = _concat(history, rows).sort_values("timestamp", kind="stable", ignore_index=True)
     return stats, history
 
@@ -139,6 +168,8 @@ def load_history(path, progress: Progress | None = None, on_warning: Callable[[s
     """PREFIX_stats_history.csv alone, with endpoint labels; warnings go to on_warning or warnings.warn."""
     path = Path(path)
     history = read_table(path, HISTORY, progress, on_warning, required_by=str(path).removesuffix("_stats_history.csv"))
+    for line in fill_zero_rates(history, path):
+        (on_warning or warnings.warn)(line)
     add_endpoints(history, ambiguous_names(history))
     return history
 

@@ -13,19 +13,19 @@ where the run reported other percentiles; ``N/A`` is NaN). Large files (a day of
 are read in chunks of ``CHUNK_ROWS``. The checks and their one-line errors are in ``reports.input_checks``.
 """
 
-import csv
 import functools
 import io
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
 
-from reports.input_checks import FLOAT, INT, ReportInputError, ReportInputWarning, complete_bytes, diagnose, first_line
+from reports.csv_source import CsvSource, normalised, open_source
+from reports.input_checks import FLOAT, INT, ReportInputError, ReportInputWarning, diagnose
 
 CHUNK_ROWS = 250_000
 # "99.9%" (Locust's PERCENTILES_TO_REPORT, which a locustfile may change) -> "p999"
@@ -47,7 +47,38 @@ class Kind:
     other_columns: bool = False  # keeps columns it does not list, snake_cased, as text
     rows_required: bool = True
     partial_last_line: bool = False  # may end in a half-written line: left out with a warning
+    aliases: dict[str, str] = field(default_factory=dict)  # an older Locust's header (lower case) -> today's
+    optional: frozenset = frozenset()  # today's headers an older Locust did not write: NaN where missing
 
+    def canonical(self, header: list[str]) -> list[str]:
+        """Today's names for a file's headers, matched without regard to case: ``"# requests"`` (Locust 0.13) ->
+        ``"Request Count"``, ``"99.999"`` (0.13 left out its "%") -> ``"99.999%"``."""
+        known = {column.lower(): column for column in self.columns} | self.aliases
+        names = [known.get(column.strip().lower(), column) for column in header]
+        if self.percentiles:
+            names = [f"{name}%" if _BARE_PERCENTILE.fullmatch(name) and f"{name}%" not in names else name
+                     for name in names]  # fmt: skip
+        return names
+
+
+_BARE_PERCENTILE = re.compile(r"\d{2}(\.\d+)?|100")
+# Locust before 1.0 (0.13, 0.14) named the columns otherwise; its history held the totals under these names.
+_OLD_COUNTS = {"# requests": "Request Count", "# failures": "Failure Count", "requests failed/s": "Failures/s"}
+_OLD_TOTALS = {
+    "# requests": "Total Request Count",
+    "# failures": "Total Failure Count",
+    "requests failed/s": "Failures/s",
+    **{
+        f"{header.lower()}": f"Total {header}"
+        for header in (
+            "Median Response Time",
+            "Average Response Time",
+            "Min Response Time",
+            "Max Response Time",
+            "Average Content Size",
+        )
+    },
+}
 
 # fmt: off
 NAMES = {"Type": ("type", CATEGORY), "Name": ("name", CATEGORY)}
@@ -55,12 +86,13 @@ RATES = {"Requests/s": ("rps", FLOAT), "Failures/s": ("fail_rps", FLOAT)}
 TIMES = {"Median Response Time": "median_ms", "Average Response Time": "avg_ms", "Min Response Time": "min_ms",
          "Max Response Time": "max_ms", "Average Content Size": "avg_size"}
 STATS = Kind("stats", {**NAMES, "Request Count": ("requests", INT), "Failure Count": ("failures", INT),
-                       **{header: (name, FLOAT) for header, name in TIMES.items()}, **RATES}, percentiles=True)
+                       **{header: (name, FLOAT) for header, name in TIMES.items()}, **RATES}, percentiles=True,
+             aliases=_OLD_COUNTS)
 HISTORY = Kind("stats history", {"Timestamp": ("timestamp", INT), "User Count": ("users", INT), **NAMES, **RATES,
                                  "Total Request Count": ("total_requests", INT),
                                  "Total Failure Count": ("total_failures", INT),
                                  **{f"Total {header}": (f"total_{name}", FLOAT) for header, name in TIMES.items()}},
-               percentiles=True, partial_last_line=True)
+               percentiles=True, partial_last_line=True, aliases=_OLD_TOTALS, optional=frozenset({"User Count"}))
 FAILURES = Kind("failures", {"Method": ("method", TEXT), "Name": ("name", TEXT), "Error": ("error", TEXT),
                              "Occurrences": ("occurrences", INT)}, other_columns=True, rows_required=False)
 EXCEPTIONS = Kind("exceptions", {"Count": ("count", INT), "Message": ("message", TEXT),
@@ -69,16 +101,39 @@ EXCEPTIONS = Kind("exceptions", {"Count": ("count", INT), "Message": ("message",
 # fmt: on
 
 
-def read_table(path: Path, kind: Kind, progress=None, on_warning=None, required_by: str | None = None, only=None):
+def read_table(
+    path: Path, kind: Kind, progress=None, on_warning=None, required_by: str | None = None, only=None, on_note=None
+):
     """One CSV file, checked and renamed; a missing file is an empty frame unless ``required_by`` (a prefix).
 
     ``only``: our names of the columns to keep (the others are checked in the header but not read).
+    ``on_warning(line)``: a half-written last line left out; ``on_note(line)``: what was assumed to read the file
+    (its encoding, line ends, separator: ``reports.csv_source``). Both default to ``warnings.warn``.
     """
-    first = first_line(path, required_by)
-    if first is None:
+    source = open_source(path, required_by)
+    if source is None:
         return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in kind.columns.values()})
-    header = next(csv.reader([first]), [])
-    missing = next((column for column in kind.columns if column not in header), None)
+    try:
+        frame = _read_source(source, kind, progress, on_warning, only)
+    except ReportInputError:
+        if source.data is not None:
+            raise
+        retry = normalised(path)  # a file whose head looked plain: what is further on may need normalising
+        if not retry.assumed:
+            raise
+        source, frame = retry, _read_source(retry, kind, progress, on_warning, only)
+    if source.assumed:
+        (on_note or _warn)(source.assumption())
+    return frame
+
+
+def _read_source(source: CsvSource, kind: Kind, progress, on_warning, only) -> pd.DataFrame:
+    path, header = source.path, kind.canonical(source.header)
+    source.header = header  # diagnose names columns as today's Locust does
+    absent = [column for column in kind.optional if column not in header]
+    if absent:
+        source.assumed.append(f"no {', '.join(map(repr, absent))} column (Locust before 1.0): unknown")
+    missing = next((column for column in kind.columns if column not in header and column not in absent), None)
     if missing:
         raise ReportInputError(f"{path}: not a Locust {kind.what} file: no {missing!r} column in its header")
     percentiles = [column for column in header if kind.percentiles and PERCENTILE_HEADER.fullmatch(column)]
@@ -86,18 +141,28 @@ def read_table(path: Path, kind: Kind, progress=None, on_warning=None, required_
     if only is not None:
         wanted = {column: named for column, named in wanted.items() if named[0] in only}
         percentiles = [column for column in percentiles if column in wanted]
-    limit, cut = complete_bytes(path) if kind.partial_last_line else (path.stat().st_size, False)
+    limit, ending = source.ending() if kind.partial_last_line else (source.size, None)
     dtypes = {column: dtype for column, (_, dtype) in wanted.items()}
-    frame = _read_chunks(path, header, dtypes, percentiles, limit, progress)
-    if cut and len(frame):  # Locust writes no blank line: the header, the rows read, then the cut one
-        incomplete = len(frame) + 2
+    frame = _read_chunks(source, dtypes, percentiles, limit, progress)
+    last = source.data.count(b"\n") + 1 if source.data is not None else None
+    if ending == "cut" and len(frame):  # Locust writes no blank line: the header, the rows read, then the cut one
+        incomplete = last or len(frame) + 2
         (on_warning or _warn)(f"{path}: line {incomplete} is incomplete (the run killed while writing it?): left out")
+    if ending == "unended" and len(frame):
+        number = last or len(frame) + 1
+        source.assumed.append(f"line {number}, the last, has all its fields but no line end: read as complete")
     if kind.rows_required and not len(frame):
         raise ReportInputError(f"{path}: no data rows, only a header (did the run end before its first second?)")
     frame.columns = [wanted[column][0] for column in frame.columns]
+    for column in absent:  # e.g. users of Locust 0.13's history: NaN, where the reports say "unknown"
+        name = kind.columns[column][0]
+        if only is None or name in only:
+            frame.insert(min(1, len(frame.columns)), name, np.nan)
     if kind.percentiles:
         found = {wanted[column][0]: float(column[:-1]) for column in percentiles}
         frame = _standard_percentiles(frame, found, only)
+    if "type" in frame and "name" in frame:
+        frame = _total_row_named(frame)
     if "timestamp" in frame and not frame["timestamp"].is_monotonic_increasing:
         frame = frame.sort_values("timestamp", kind="stable", ignore_index=True)
     return frame
@@ -126,15 +191,18 @@ class _Prefix(io.RawIOBase):
         return count
 
 
-def _read_chunks(path: Path, header, dtypes: dict, percentiles: list, limit: int, progress) -> pd.DataFrame:
+def _read_chunks(source: CsvSource, dtypes: dict, percentiles: list, limit: int, progress) -> pd.DataFrame:
     """read_csv in chunks (for progress), fixed dtypes; on an error, the bad line is found and named."""
     pieces: dict[str, list[pd.Series]] = {column: [] for column in dtypes}
     rows_read = 0
-    with open(path, "rb") as raw:
+    path = source.path
+    with source.open() as raw:
         counted = _Prefix(raw, limit)
         try:  # read_csv reads the first block at once: a bad byte there raises here
             reader = pd.read_csv(
                 io.BufferedReader(counted),
+                names=source.header,  # today's names for an older Locust's headers (Kind.canonical)
+                header=0,
                 usecols=list(dtypes),
                 dtype=dtypes,
                 keep_default_na=False,  # only N/A, and only in percentiles: an empty number is an error, not NaN
@@ -149,7 +217,7 @@ def _read_chunks(path: Path, header, dtypes: dict, percentiles: list, limit: int
                 if progress:
                     progress(f"loading {path.name}", counted.consumed / max(limit, 1))
         except (ValueError, OverflowError, pd.errors.ParserError) as exc:  # UnicodeDecodeError is a ValueError
-            raise ReportInputError(diagnose(path, header, dtypes, percentiles, rows_read, exc)) from None
+            raise ReportInputError(diagnose(source, dtypes, percentiles, rows_read, exc)) from None
     if not rows_read:
         return pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in dtypes.items()})
     return pd.DataFrame({column: _joined(parts) for column, parts in pieces.items()}, copy=False)
@@ -165,6 +233,14 @@ def _joined(parts: list[pd.Series]) -> pd.Series:
         joined = pd.concat(parts, ignore_index=True)
     parts.clear()
     return joined
+
+
+def _total_row_named(frame: pd.DataFrame) -> pd.DataFrame:
+    """The total row as today's Locust writes it: Type "" and Name "Aggregated" (0.13 and 1.0 wrote Type "None")."""
+    total = frame["name"].astype(str).eq("Aggregated") & frame["type"].astype(str).eq("None")
+    if total.any():
+        frame["type"] = frame["type"].astype(str).mask(total, "").astype(CATEGORY)
+    return frame
 
 
 def _snake(header: str) -> str:

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from reports.input_checks import ReportInputError, first_line
+from reports.input_checks import ReportInputError, read_head
 
 
 def load_monitor(path: Path) -> dict | None:
     """PREFIX_monitor.json (``monitors.export``), or None when there is none."""
-    if first_line(path, None) is None:
+    if read_head(path, None, 1) is None:
         return None
     try:
         with open(path, encoding="utf-8") as handle:
@@ -37,7 +37,7 @@ def load_monitor(path: Path) -> dict | None:
 
 def load_monitor_rows(path: Path) -> pd.DataFrame | None:
     """PREFIX_monitor.csv, one row per monitor snapshot, or None when there is none."""
-    if first_line(path, None) is None:
+    if read_head(path, None, 1) is None:
         return None
     try:
         with open(path, encoding="utf-8") as handle:

@@ -12,6 +12,7 @@ Long histories are averaged into at most ``MAX_POINTS`` points per line: a 24-ho
 86,400 rows per endpoint, more than a plot can show. Files are written atomically.
 """
 
+import warnings
 from pathlib import Path
 
 import matplotlib
@@ -19,8 +20,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
 import numpy as np  # noqa: E402
-from boltons.fileutils import atomic_save  # noqa: E402
 
+from common.output_files import output_file  # noqa: E402
 from reports.series import AGGREGATED  # noqa: E402
 
 MAX_POINTS = 1500
@@ -34,12 +35,32 @@ def thin(times: np.ndarray, values: np.ndarray, max_points: int = MAX_POINTS) ->
         return times, values
     size = int(np.ceil(len(times) / max_points))
     usable = len(times) // size * size
-    return times[:usable].reshape(-1, size).mean(axis=1), np.nanmean(values[:usable].reshape(-1, size), axis=1)
+    grid = values[:usable].reshape(-1, size)
+    finite = np.isfinite(grid)
+    counts = finite.sum(axis=1)
+    sums = np.where(finite, grid, 0.0).sum(axis=1)
+    means = np.divide(sums, counts, out=np.full(counts.shape, np.nan), where=counts > 0)  # all-NaN block: NaN
+    return times[:usable].reshape(-1, size).mean(axis=1), means
+
+
+def _latency_scale(axis) -> None:
+    """Logarithmic above 1 ms, linear below (a 0 ms of Locust's rounding stays on the plot), never below 0:
+    a latency has no negative ticks."""
+    axis.set_yscale("symlog", linthresh=1.0)
+    axis.set_ylim(bottom=0)
+
+
+def _legend(axis, **options) -> None:
+    if axis.get_legend_handles_labels()[0]:  # a run without data in the series has nothing to label
+        axis.legend(**options)
 
 
 def _save(figure, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_save(str(path)) as handle:
+    with output_file(str(path)) as handle, warnings.catch_warnings():
+        # Endpoint names in scripts DejaVu Sans lacks (Chinese, Korean) are drawn as boxes; one warning per
+        # glyph on stderr helps no one reading the report.
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font", category=UserWarning)
         figure.savefig(handle, format="png", dpi=100, bbox_inches="tight")
     plt.close(figure)
     return path
@@ -62,10 +83,10 @@ def over_time(run, steady, path: Path) -> Path:
         for column in columns:
             axis.plot(*thin(minutes, rows[column].to_numpy(dtype=float)), label=column, linewidth=1)
         axis.set_ylabel(label)
-        axis.legend(loc="upper left", fontsize="small")
+        _legend(axis, loc="upper left", fontsize="small")
         if steady.warmup.cut_seconds:
             axis.axvspan(0, steady.warmup.cut_seconds / 60, color="#ddd", label="warm-up")
-    latency.set_yscale("symlog")
+    _latency_scale(latency)
     users.set_xlabel("minutes since the start (grey: warm-up, left out of steady-state figures)")
     figure.suptitle(f"{run.prefix}: aggregated over time")
     return _save(figure, path)
@@ -80,8 +101,8 @@ def latency_distribution(run, path: Path) -> Path:
     axis.set_xticks(range(len(columns)), ["50", "66", "75", "80", "90", "95", "98", "99", "99.9", "99.99", "100"])
     axis.set_xlabel("percentile (whole run)")
     axis.set_ylabel("response time (ms)")
-    axis.set_yscale("symlog")
-    axis.legend(fontsize="small")
+    _latency_scale(axis)
+    _legend(axis, fontsize="small")
     axis.set_title(f"Latency distribution of the {len(stats)} busiest endpoints")
     return _save(figure, path)
 

@@ -13,10 +13,13 @@ Files are written atomically (a temporary file renamed into place).
 
 import base64
 import html
+import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
-from boltons.fileutils import atomic_save
+
+from common.output_files import output_file
 
 STYLE = """body{font-family:system-ui,sans-serif;margin:2em;max-width:1200px}
 table{border-collapse:collapse;margin:1em 0}
@@ -25,9 +28,36 @@ td:first-child{text-align:left}
 img{max-width:100%;border:1px solid #eee}.warn{color:#a40}"""
 
 
+def number(value) -> str:
+    """A figure as a reader reads it: no scientific notation, no "nan" (an empty cell), thousands separated,
+    three significant digits below 100 (0.0123, 4.56, 45.6), whole numbers above (1,234)."""
+    if value is None or pd.isna(value):
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, (int, np.integer)) or float(value).is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    magnitude = abs(float(value))
+    if magnitude >= 100:
+        return f"{value:,.0f}"
+    decimals = min(max(2 - math.floor(math.log10(magnitude)), 0), 9) if magnitude else 0
+    return f"{value:.{decimals}f}"
+
+
+def readable(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with its numeric columns as ``number`` text (and missing text as empty cells)."""
+    shown = frame.copy()
+    for column in shown.columns:
+        if pd.api.types.is_numeric_dtype(shown[column]) and not pd.api.types.is_bool_dtype(shown[column]):
+            shown[column] = [number(value) for value in shown[column]]
+        else:
+            shown[column] = shown[column].astype(object).where(shown[column].notna(), "").astype(str)
+    return shown
+
+
 def write_text(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_save(str(path), text_mode=True) as handle:
+    with output_file(str(path), text=True) as handle:
         handle.write(text)
 
 
@@ -53,8 +83,10 @@ class Page:
             self._markdown.append("(none)\n")
             self._html.append("<p>(none)</p>")
             return
-        self._markdown.append(frame.to_markdown(index=False, floatfmt=".4g") + "\n")
-        self._html.append(frame.to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep="", border=0))
+        shown = readable(frame)
+        align = ["right" if pd.api.types.is_numeric_dtype(frame[column]) else "left" for column in frame.columns]
+        self._markdown.append(shown.to_markdown(index=False, colalign=align, disable_numparse=True) + "\n")
+        self._html.append(shown.to_html(index=False, border=0))
 
     def plot(self, heading: str, png: Path) -> None:
         self._markdown.append(f"## {heading}\n\n![{heading}]({png.name})\n")

@@ -52,8 +52,9 @@ class SteadyState:
         aggregated = history[history["endpoint"] == AGGREGATED]
         # The end is cut first: after the last interval at the top user count, users are stopping and
         # the suite's own end-of-run work (the write audit) runs; neither is the steady state.
-        users = aggregated["users"].to_numpy()
-        last_at_top = np.flatnonzero(users == users.max())[-1] if len(users) else 0
+        users = aggregated["users"].to_numpy(dtype=float)
+        known = np.isfinite(users).any()  # Locust before 1.0 wrote no user count: then the whole run is "at top"
+        last_at_top = np.flatnonzero(users == np.nanmax(users))[-1] if known else max(len(users) - 1, 0)
         end = int(aggregated["timestamp"].iloc[last_at_top]) if len(users) else start
         within = aggregated.iloc[: last_at_top + 1]
         spans = _spans_of(within)

@@ -250,3 +250,66 @@ def test_a_damaged_history_is_read_as_far_as_it_can_be_with_one_line_per_problem
     assert any("made with Locust 2.46.0, 2.47.0" in line for line in warnings), warnings
     assert "holds 2 comparable runs" in result.stdout  # the two runs that could be read were used
     assert all(len(line) < 300 for line in warnings)
+
+
+def _copy_run(source: str, prefix: Path, suffixes=("_stats.csv", "_stats_history.csv", "_monitor.json")) -> None:
+    import shutil
+
+    for suffix in suffixes:
+        if Path(f"{source}{suffix}").exists():
+            shutil.copyfile(f"{source}{suffix}", f"{prefix}{suffix}")
+
+
+def test_a_baseline_with_hand_edited_metadata_is_skipped_by_list_and_refused_by_show(runs, tmp_path):
+    store = tmp_path / "baselines"
+    assert reports("baseline", "save", "good", runs["a1"], "--baselines", str(store)).returncode == 0
+    assert reports("baseline", "save", "bad", runs["a2"], "--baselines", str(store)).returncode == 0
+    (meta,) = (store / "bad").rglob("meta.json")
+    meta.write_text(json.dumps({**json.loads(meta.read_text()), "git_commit": 5, "date": ["x"]}))  # wrong types
+    listed = reports("baseline", "list", "--baselines", str(store))
+    assert listed.returncode == 0 and listed.stdout.startswith("good\t1 runs\t"), listed.stdout + listed.stderr
+    (warning,) = listed.stderr.splitlines()
+    assert warning.startswith("warning: baseline 'bad': none of its 1 runs can be read")
+    shown = reports("baseline", "show", "bad", "--baselines", str(store))
+    assert shown.returncode == 2 and len(shown.stderr.strip().splitlines()) == 1, shown.stderr
+
+
+def test_a_history_field_longer_than_the_csv_module_allows_is_one_line(runs, tmp_path):
+    prefix = tmp_path / "long"
+    _copy_run(runs["a1"], prefix)
+    history = Path(f"{prefix}_stats_history.csv")
+    lines = history.read_text().splitlines(keepends=True)
+    lines.insert(3, "1," + "9" * 200_000 + "\n")  # a damaged line: one 200-KB field (the csv module's limit: 128 KB)
+    history.write_text("".join(lines))
+    result = reports("summary", str(prefix), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "line 4" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_monitor_export_that_is_not_final_shows_no_verdict(runs, tmp_path):
+    prefix = tmp_path / "cut"
+    _copy_run(runs["fast"], prefix)
+    export = Path(f"{prefix}_monitor.json")
+    document = json.loads(export.read_text())
+    export.write_text(json.dumps({**document, "final": False}))  # as a run killed before its last write leaves it
+    result = reports("summary", str(prefix), "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    markdown = (tmp_path / "out" / "summary.md").read_text()
+    assert "The monitor export is not final" in markdown and "Monitor verdict: PASS" not in markdown
+
+
+def test_compare_junit_to_a_device_writes_through_it_and_leaves_the_device(runs, tmp_path):
+    import os
+    import stat
+
+    store = str(tmp_path / "baselines")
+    assert reports("baseline", "save", "v", runs["a1"], "--baselines", store).returncode == 0
+    device = tmp_path / "null"
+    try:
+        os.mknod(device, 0o666 | stat.S_IFCHR, os.makedev(1, 3))  # what /dev/null is
+    except PermissionError:
+        pytest.skip("this machine does not let the tests make a device node (no CAP_MKNOD)")
+    result = reports("compare", runs["a2"], "--baseline", "v", "--baselines", store, "--out", str(tmp_path / "o"),
+                     "--junit", str(device))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert stat.S_ISCHR(os.lstat(device).st_mode)  # before: renamed over, the node became a plain file

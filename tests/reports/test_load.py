@@ -183,7 +183,13 @@ def error_of(prefix: str) -> str:
 @pytest.mark.parametrize("kind", ["stats", "stats_history"])
 def test_a_missing_required_file(small, kind):
     file(small, kind).unlink()
-    assert error_of(small) == f"{small}_{kind}.csv: no such file (is {small!r} the PREFIX given to locust --csv?)"
+    if kind == "stats":
+        assert error_of(small) == f"{small}_stats.csv: no such file (is {small!r} the PREFIX given to locust --csv?)"
+    else:  # the stats file is there: what is missing is the history, which 'summary' can do without
+        assert error_of(small) == (
+            f"{small}_stats_history.csv: no such file: this report needs the history over time (Locust writes it "
+            "with --csv; 'summary' reads small_stats.csv alone)"
+        )
 
 
 def test_missing_optional_files_are_empty_frames_or_none(small):
@@ -298,14 +304,27 @@ def test_an_unreadable_file(small, monkeypatch):
     assert error_of(small) == f"{stats}: permission denied (cannot read it)"
 
 
-@pytest.mark.parametrize(("kind", "line"), [("stats_history", 1), ("stats_history", 310), ("stats", 2)])
-def test_bytes_that_are_not_utf8(small, monkeypatch, kind, line):
-    monkeypatch.setattr(locust_csv, "CHUNK_ROWS", 100)
+@pytest.mark.parametrize(("kind", "line"), [("stats_history", 310), ("stats", 2)])
+def test_a_windows_code_page_is_read_and_said(small, monkeypatch, kind, line):
+    monkeypatch.setattr(locust_csv, "CHUNK_ROWS", 100)  # the byte in a later chunk than the first: read again
     path = file(small, kind)
     lines = path.read_bytes().split(b"\r\n")
-    lines[line - 1] = lines[line - 1].replace(b"/api", b"/caf\xe9", 1).replace(b"Type", b"Typ\xe9", 1)
+    lines[line - 1] = lines[line - 1].replace(b"/api/", "/api/caf\u00e9 \u00e0 la cr\u00e8me/".encode("cp1252"), 1)
     path.write_bytes(b"\r\n".join(lines))
-    assert error_of(small) == f"{path}: line {line}: not UTF-8 text (byte 0xe9)"
+    run = load_run(small)
+    assert f"{path}: read as CP1252 text (not UTF-8; a guess from 3 bytes outside ASCII)" in run.warnings
+    frame = run.stats if kind == "stats" else run.history
+    assert any("/api/caf\u00e9 \u00e0 la cr\u00e8me/" in name for name in frame["name"].astype(str))
+
+
+@pytest.mark.parametrize("line", [1, 310])
+def test_bytes_that_are_no_text_are_refused_with_their_line(small, line):
+    path = file(small, "stats_history")
+    lines = path.read_bytes().split(b"\r\n")
+    lines[line - 1] = bytes(byte for byte in range(256) if byte not in b"\r\n") * 4
+    path.write_bytes(b"\r\n".join(lines))
+    error = error_of(small)
+    assert error.startswith(f"{path}: line {line}: not text in any encoding found (byte 0x"), error
 
 
 def test_the_monitor_export_is_read_and_a_malformed_one_named(small):

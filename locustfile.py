@@ -14,6 +14,7 @@ from locust import events
 
 import monitors
 from ctxload import embedded_server, output_check, output_failures, worker_leash
+from ctxload.prometheus import PrometheusMetrics
 from hostile.probe import HostileProbe
 from hostile.report import HostileReport
 from traffic import hooks as traffic_hooks
@@ -42,5 +43,6 @@ monitors.register(events)  # early: Locust fires `quitting` in reverse, so the v
 traffic_hooks.register(events)
 verification_hooks.register(events)
 events.init.add_listener(HostileReport.register)
+events.init.add_listener(PrometheusMetrics.register)  # GET /ctxload/metrics on the web UI
 events.init.add_listener(embedded_server.start_when_no_host)
 events.init_command_line_parser.add_listener(output_check.install)  # after every part has added its options

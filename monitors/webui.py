@@ -6,28 +6,37 @@
   tabs, fed through its ``/stats/requests`` poll (every 2 s);
 * ``GET  ctxload/monitor``                        status: snapshot, rules, alerts, verdict so far
 * ``GET  ctxload/monitor/history?minutes=5``      the snapshots of the last N minutes
+* ``GET  ctxload/monitor/charts?minutes=30``      the charts' series, alert periods, verdict (``monitors.charts``)
 * ``POST ctxload/alerts/<id>/acknowledge``        firing -> acknowledged
 * ``POST ctxload/rules/<name>`` ``{"warning": 80, "critical": 95}``   change a rule's levels
 
 Locust's extended tables only show text, and it has no hook for actions; so a small script
 (``static/monitor_tab.js``), added to its page here, turns the ``acknowledge`` and ``edit`` cells
-of those tabs into actions on the JSON routes above.
+of those tabs into actions on the JSON routes above, and ``static/monitor_charts.js`` draws live charts
+(Plotly, served from the installed ``plotly`` package) under the Monitor tab's table and an alerts timeline
+under the Alerts tab's.
 """
 
+import importlib.util
 import json
 import logging
 import time
 from pathlib import Path
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify, request, send_file
 
+from monitors.charts import chart_data
 from monitors.metrics import METRICS
 from monitors.snapshot import GENERATOR_FIELDS, live_generators, metric_value
 
 logger = logging.getLogger(__name__)
 
 STATIC = Path(__file__).parent / "static"
-SCRIPT_TAG = '<script src="{base}/ctxload/static/monitor_tab.js"></script></body>'
+SCRIPT_TAGS = (
+    '<script src="{base}/ctxload/static/monitor_tab.js"></script>',
+    '<script src="{base}/ctxload/static/monitor_charts.js"></script></body>',
+)
+PLOTLY_JS = Path(importlib.util.find_spec("plotly").submodule_search_locations[0]) / "package_data" / "plotly.min.js"
 TABS = [
     {"title": "Monitor", "key": "ctxload-monitor"},
     {"title": "Alerts", "key": "ctxload-alerts"},
@@ -88,9 +97,11 @@ def monitor_rows(run, status: dict) -> list[dict]:
     ]
     if snapshot is None:
         return rows
-    for metric, info in METRICS.items():
+    for metric, info in METRICS.items():  # in words first; the metric's name is what threshold rules use
         value = metric_value(snapshot, metric)
-        rows.append({"figure": f"{metric} ({info.unit})" if info.unit else metric, "value": _text(value)})
+        unit = f" {info.unit}" if info.unit and info.unit != "count" and value is not None else ""
+        label = info.description[0].upper() + info.description[1:]
+        rows.append({"figure": f"{label} [{metric}]", "value": _text(value) + unit})
     for name, generator in snapshot["generators"].items():
         process = generator.get("process") or {}
         state = "STOPPED REPORTING" if generator.get("missing") else "reporting"
@@ -160,6 +171,24 @@ def install(web_ui, run) -> None:
             return jsonify({"error": f"minutes must be a number, got {request.args.get('minutes')!r}"}), 400
         return jsonify({"snapshots": run.monitor.history.last(minutes)})
 
+    @blueprint.route("/ctxload/monitor/charts")
+    @guard
+    def charts():
+        try:
+            minutes = float(request.args.get("minutes", "30"))
+        except ValueError:
+            return jsonify({"error": f"minutes must be a number, got {request.args.get('minutes')!r}"}), 400
+        status = run.monitor.status()
+        verdict = "critical held (exit 3 if it still holds at the end)" if status["critical_held"] else "pass"
+        return jsonify(chart_data(run.monitor.history.last(minutes), status, verdict))
+
+    @blueprint.route("/ctxload/plotly.min.js")
+    @guard
+    def plotly():
+        # Plotly's own build, from the installed ``plotly`` package (no copy in this repository; the Python
+        # package is never imported). Locust's UI bundles ECharts, but inside its compiled app, not reachable.
+        return send_file(PLOTLY_JS, mimetype="text/javascript", max_age=3600)
+
     @blueprint.route("/ctxload/alerts/<int:alert_id>/acknowledge", methods=["POST"])
     @guard
     def acknowledge(alert_id: int):
@@ -203,5 +232,5 @@ def install(web_ui, run) -> None:
             response.set_data(json.dumps({**response.get_json(), "extended_stats": extended}))
         elif request.endpoint == "locust.index" and response.mimetype == "text/html":
             page = response.get_data(as_text=True)
-            response.set_data(page.replace("</body>", SCRIPT_TAG.format(base=base), 1))
+            response.set_data(page.replace("</body>", "".join(tag.format(base=base) for tag in SCRIPT_TAGS), 1))
         return response

@@ -132,3 +132,24 @@ def test_retention_is_a_count_or_a_duration():
     assert MonitorSettings(monitor_retention="600").retention_snapshots == 600
     assert MonitorSettings(monitor_retention="2h").retention_seconds == 7200
     assert MonitorSettings(monitor_retention="30m").retention_snapshots is None
+
+
+def test_chart_series_have_gaps_not_zeros_a_line_per_worker_and_alert_periods():
+    from monitors.charts import chart_data
+
+    shots = [snapshot(time=float(second)) for second in range(3)]
+    shots[1]["generators"]["worker-2"]["missing"] = False
+    status = {"alerts": [{"id": 1, "rule": "slow", "metric": "rps", "severity": "critical", "state": "resolved",
+                          "peak_severity": "critical", "message": "m", "started": 1.0, "acknowledged_at": None,
+                          "resolved_at": 2.0}]}  # fmt: skip
+    data = chart_data(shots, status, "pass")
+    cpu = next(chart for chart in data["charts"] if chart["key"] == "cpu")
+    lines = {trace["name"]: trace["y"] for trace in cpu["traces"]}
+    assert lines["target server"] == [None, None, None]  # not measured: gaps
+    assert lines["worker worker-1"] == [40.0, 40.0, 40.0]
+    assert lines["worker worker-2"] == [None, 95.0, None]  # only while it reported
+    assert cpu["traces"][0]["x"] == [0.0, 1000.0, 2000.0]  # epoch milliseconds, for the browser
+    assert data["alerts"][0]["started"] == 1000.0 and data["alerts"][0]["resolved_at"] == 2000.0
+    one_worker = [{**shot, "generators": {"local": shot["generators"]["worker-1"]}} for shot in shots]
+    single = next(chart for chart in chart_data(one_worker, {"alerts": []}, "pass")["charts"] if chart["key"] == "cpu")
+    assert [trace["name"] for trace in single["traces"]] == ["target server", "busiest generator"]

@@ -13,7 +13,8 @@ embedded server's glue in ``ctxload/``. ``python -m ctxload options`` lists ever
 from locust import events
 
 import monitors
-from ctxload import embedded_server, output_check, output_failures, worker_leash
+from ctxload import embedded_server, end_report, output_check, output_failures, worker_leash
+from ctxload.end_report import EndReport, ReportSettings
 from ctxload.prometheus import PrometheusMetrics
 from hostile.probe import HostileProbe
 from hostile.report import HostileReport
@@ -44,5 +45,8 @@ traffic_hooks.register(events)
 verification_hooks.register(events)
 events.init.add_listener(HostileReport.register)
 events.init.add_listener(PrometheusMetrics.register)  # GET /ctxload/metrics on the web UI
+events.init.add_listener(EndReport.register)  # after the monitor and verification: its `quit` comes after theirs
 events.init.add_listener(embedded_server.start_when_no_host)
+events.init_command_line_parser.add_listener(ReportSettings.add_arguments)
+events.init_command_line_parser.add_listener(end_report.install)  # --report's files, before they are checked
 events.init_command_line_parser.add_listener(output_check.install)  # after every part has added its options

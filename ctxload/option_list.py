@@ -7,9 +7,10 @@ parser. ``python -m ctxload options [--markdown]`` prints them.
 import textwrap
 
 from common.settings import Settings
+from ctxload.end_report import ReportSettings
 from monitors.options import MonitorSettings
 
-GROUPS = (Settings, MonitorSettings)
+GROUPS = (Settings, MonitorSettings, ReportSettings)
 INTRO = (
     "Each option works on the command line (--name value), in locust.conf (name = value), in the web UI's form, "
     "and as the environment variable LOCUST_<NAME>; the command line wins over the environment, which wins over "

@@ -6,21 +6,24 @@ Register from the locustfile::
 
 Once Locust has parsed its options (and ours), the outputs they name are checked together
 (``common.output_files.check_outputs``): Locust's ``--csv PREFIX`` files, its ``--html`` report, ctxload's
-``PREFIX_push_stats*.csv`` and ``PREFIX_paced.csv``, ``--junit`` and the ``--monitor-export`` files. The same path
-for two of them, a path that is a directory, a folder that can't be made or written to: one line naming the
-option and the path, exit code 2. Missing folders are made, for every output alike. A ``--run-time`` of 0 (which
-Locust would take as no limit) is refused the same way.
+``PREFIX_push_stats*.csv`` and ``PREFIX_paced.csv``, ``--junit``, the ``--monitor-export`` files and
+``--report``'s. The same path for two of them, a path that is a directory, a folder that can't be made or
+written to: one line naming the option and the path, exit code 2. Missing folders are made, for every output
+alike. A ``--run-time`` of 0 (which Locust would take as no limit) is refused the same way.
 
 Locust reads the locustfile only after ``--help``, and opens its CSV files before it fires ``init``: checks that
 need several options at once can only run at the end of the parse, so the parser's ``parse_known_args`` is
 wrapped (that of the one parser Locust hands to ``init_command_line_parser``).
 """
 
+import os
+
 from common.output_files import check_outputs
 
 LOCUST_CSV = ("_stats.csv", "_stats_history.csv", "_failures.csv", "_exceptions.csv")
 CTXLOAD_CSV = ("_push_stats.csv", "_push_stats_history.csv", "_paced.csv")
 EXPORT = ("_monitor.json", "_monitor.csv", "_alerts.csv")
+REPORT = ("report.html", "report.md")
 
 
 def outputs(options) -> dict[str, list[str]]:
@@ -37,6 +40,9 @@ def outputs(options) -> dict[str, list[str]]:
     export = getattr(options, "monitor_export", None)
     if export:
         found["--monitor-export"] = [f"{export}{suffix}" for suffix in EXPORT]
+    report = getattr(options, "report", None)
+    if report:
+        found["--report"] = [os.path.join(report, name) for name in REPORT]
     return found
 
 

@@ -15,6 +15,12 @@ from tests.conftest import PROJECT_ROOT
 from tests.helpers import embedded_server_pid, is_running, wait_for
 
 
+def pushing(prefix: str) -> bool:
+    """The latest snapshot of the export has users running and pushes delivered."""
+    last = json.loads(export_paths(prefix)["monitor.json"].read_text())["snapshots"][-1]
+    return bool(last["users"] and (last["push"] or {}).get("pushes_delivered"))
+
+
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
 def test_a_run_stopped_by_a_signal_keeps_every_figure_and_leaves_nothing_running(locust_command, tmp_path, stop_signal):
     prefix = str(tmp_path / "run")
@@ -29,7 +35,8 @@ def test_a_run_stopped_by_a_signal_keeps_every_figure_and_leaves_nothing_running
         locust = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_for(lambda: export_paths(prefix)["monitor.json"].exists(), 30)  # running, and the monitor writing
-        wait_for(lambda: json.loads(export_paths(prefix)["monitor.json"].read_text())["snapshots"][-1]["users"], 30)
+        # users running, and pushes delivered (the delivery line is printed when there were some)
+        wait_for(lambda: pushing(prefix), 30)
         children = psutil.Process(locust.pid).children(recursive=True)
         locust.send_signal(stop_signal)
         code = locust.wait(timeout=90)

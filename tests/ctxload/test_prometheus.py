@@ -4,6 +4,7 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.helpers import IMPOSSIBLE_RULE, wait_for
+from tests.monitors.test_browser import TOO_SLOW
 
 
 def scrape(url: str) -> dict:
@@ -17,8 +18,8 @@ def samples(family, name: str) -> list:
 
 
 def test_a_run_is_scraped_while_it_runs(web_locust):
-    # The embedded server; writers and subscribers (pushes); a rule that fires at once (an alert).
-    url = web_locust(None, IMPOSSIBLE_RULE, "--autostart", "-u", "4", "-r", "4", "--tags", "write", "ws")
+    # The embedded server; writers and subscribers (pushes); a rule critical from the start and held (an alert).
+    url = web_locust(None, TOO_SLOW, "--autostart", "-u", "4", "-r", "4", "--tags", "write", "ws")
     families = wait_for(lambda: (found := scrape(url)) and "ctxload_push_latency_seconds" in found
                         and samples(found["ctxload_alert"], "ctxload_alert") and found, 60)  # fmt: skip
     first = families["ctxload_requests"]
@@ -39,7 +40,8 @@ def test_a_run_is_scraped_while_it_runs(web_locust):
     assert push_count == delivered > 0
 
     alert = samples(families["ctxload_alert"], "ctxload_alert")[0]
-    assert alert.labels["rule"] == "fast" and alert.labels["state"] == "firing" and alert.value == 1
+    assert (alert.labels["rule"], alert.labels["severity"], alert.labels["state"], alert.value) == (
+        "too-slow", "critical", "firing", 1)  # fmt: skip
     assert samples(families["ctxload_verdict_passing"], "ctxload_verdict_passing")[0].value == 0
     assert samples(families["ctxload_generator_cpu_percent"], "ctxload_generator_cpu_percent")
     by_worker = samples(families["ctxload_generator_cpu_percent_by_worker"], "ctxload_generator_cpu_percent_by_worker")

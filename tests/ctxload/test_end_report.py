@@ -1,0 +1,67 @@
+"""``--report DIR``: a real headless run writes one page whose verdict is the exit code's, with the run's last
+figures, that opens offline."""
+
+import re
+import subprocess
+
+import pytest
+
+from tests.conftest import PROJECT_ROOT
+from tests.monitors.test_browser import TOO_SLOW, browser  # noqa: F401  (the fixture, for the screenshot)
+
+
+def run_with_report(locust_command, tmp_path, rules: str | None, name: str):
+    """A 6-s run of writers and subscribers on the embedded server; ``rules`` None: the built-in ones."""
+    options = []
+    if rules is not None:
+        (tmp_path / f"{name}.toml").write_text(rules)
+        options = ["--thresholds", str(tmp_path / f"{name}.toml")]
+    folder = tmp_path / name
+    command = locust_command("--headless", "-u", "4", "-r", "4", "-t", "6s", "--tags", "write", "ws", *options,
+                             "--report", str(folder))  # fmt: skip
+    finished = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    return finished, folder
+
+
+def aggregated_requests(markdown: str) -> int:
+    row = next(line for line in markdown.splitlines() if line.startswith("| Aggregated "))
+    return int(row.split("|")[2].strip().replace(",", ""))
+
+
+@pytest.mark.parametrize(("rules", "code", "verdict"), [
+    (TOO_SLOW, 3, "Verdict: FAIL (exit code 3: a critical threshold)."),
+    (None, 0, "Verdict: PASS (exit code 0)."),
+])  # fmt: skip
+def test_the_report_says_what_the_exit_code_says_with_the_runs_last_figures(locust_command, tmp_path, rules, code,
+                                                                            verdict):  # fmt: skip
+    finished, folder = run_with_report(locust_command, tmp_path, rules, "run")
+    assert finished.returncode == code, finished.stderr[-3000:]
+    markdown = (folder / "report.md").read_text()
+    first = markdown.split("\n## ")[0]
+    assert verdict in first
+    if code == 3:
+        assert "- Critical alert: Monitor verdict: FAIL (exit 3)" in first
+    # Locust's own final table (printed before the report is made) against the report's
+    table_rows = r"^\s+Aggregated\s+(\d+)\s+\d+\(\d+\.\d+%\)\s+\|"  # "# reqs", "# fails(%)" of print_stats
+    printed = re.findall(table_rows, finished.stdout + finished.stderr, re.MULTILINE)
+    assert aggregated_requests(markdown) == int(printed[-1]) > 0  # the last table: the whole run's
+    endpoints = [line for line in markdown.split("## Requests")[1].split("\n## ")[0].splitlines()
+                 if line.startswith("| ") and not line.startswith(("| endpoint", "| Aggregated"))]  # fmt: skip
+    assert endpoints and all(int(line.split("|")[2].strip().replace(",", "")) > 0 for line in endpoints)
+    assert "- Write audit: " in markdown and "- Push delivery: " in markdown and "## Settings of the run" in markdown
+    page = (folder / "report.html").read_text()
+    assert verdict in page
+    # Self-contained: every image inlined, nothing fetched from anywhere
+    assert not re.search(r"""(src|href)\s*=\s*['"]?(https?:|//|[^'"\s>]*\.(png|js|css))""", page)
+    assert page.count("src='data:image/png;base64,") == 3
+
+
+def test_the_report_opens_offline_in_a_browser(locust_command, tmp_path, browser):  # noqa: F811
+    finished, folder = run_with_report(locust_command, tmp_path, TOO_SLOW, "offline")
+    assert finished.returncode == 3
+    browser.get((folder / "report.html").as_uri())
+    assert "Verdict: FAIL (exit code 3" in browser.find_element("tag name", "body").text
+    loaded = browser.execute_script("return [...document.images].every(image => image.complete && image.naturalWidth)")
+    fetched = browser.execute_script("return performance.getEntriesByType('resource').map(entry => entry.name)")
+    assert loaded and fetched == []  # the plots are inline, and the page asks the network for nothing
+    browser.save_screenshot(str(tmp_path / "report.png"))

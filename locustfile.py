@@ -13,9 +13,11 @@ embedded server's glue in ``ctxload/``. ``python -m ctxload options`` lists ever
 from locust import events
 
 import monitors
-from ctxload import embedded_server, end_report, output_check, output_failures, worker_leash
-from ctxload.end_report import EndReport, ReportSettings
+from ctxload import embedded_server, output_check, output_failures, report_options, worker_leash
+from ctxload.baseline_gate import BaselineGate
+from ctxload.end_report import EndReport
 from ctxload.prometheus import PrometheusMetrics
+from ctxload.report_options import ReportSettings
 from hostile.probe import HostileProbe
 from hostile.report import HostileReport
 from traffic import hooks as traffic_hooks
@@ -40,6 +42,8 @@ __all__ = [
 
 events.init.add_listener(output_failures.register)  # before the monitor: it sees every output's failure
 events.init.add_listener(worker_leash.register)
+events.init.add_listener(ReportSettings.check_on_init)  # --compare-baseline without --report: exit 2
+events.init.add_listener(BaselineGate.register)  # before the monitor: its `quitting` comes last, after the audit
 monitors.register(events)  # early: Locust fires `quitting` in reverse, so the verdict follows the write audit
 traffic_hooks.register(events)
 verification_hooks.register(events)
@@ -48,5 +52,5 @@ events.init.add_listener(PrometheusMetrics.register)  # GET /ctxload/metrics on 
 events.init.add_listener(EndReport.register)  # after the monitor and verification: its `quit` comes after theirs
 events.init.add_listener(embedded_server.start_when_no_host)
 events.init_command_line_parser.add_listener(ReportSettings.add_arguments)
-events.init_command_line_parser.add_listener(end_report.install)  # --report's files, before they are checked
+events.init_command_line_parser.add_listener(report_options.install)  # --report's files, before they are checked
 events.init_command_line_parser.add_listener(output_check.install)  # after every part has added its options

@@ -12,69 +12,34 @@ export. Without ``--csv`` or ``--monitor-export``, the report has them written i
 ``--csv-full-history``). Locust rewrites ``_stats.csv`` once a second; the report rewrites it (and the
 failures and exceptions) once more at quit, so that its figures are the run's last::
 
-    events.init_command_line_parser.add_listener(ReportSettings.add_arguments)
-    events.init_command_line_parser.add_listener(end_report.install)   # before output_check.install
-    events.init.add_listener(EndReport.register)
+    events.init.add_listener(EndReport.register)   # after the monitor's and the verification's: its `quit` follows
+
+Its options: ``ctxload.report_options``; a comparison with a stored baseline, when one is named:
+``ctxload.baseline_gate`` (its lines and regressions are in the report).
 """
 
-import csv
-import gc
 import logging
-import os
-import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
 
 import locust
-from locust.stats import StatsCSVFileWriter
 
-from common.options import Options, option
 from common.output_failures import OutputFailures
 from common.run import Run
 from common.settings import Settings
+from ctxload.baseline_gate import BaselineGate
+from ctxload.report_options import ReportSettings
+from ctxload.run_files import final_csv, reports_importable
 from monitors.hooks import RunMonitor
-from monitors.options import MonitorSettings, path_or_none
+from monitors.options import MonitorSettings
 from verification.audit import WriteAudit
 from verification.delivery import PushDelivery, summary_line
 
 logger = logging.getLogger(__name__)
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 EXIT_MEANINGS = {0: "pass", 1: "request failures", 2: "bad configuration or input", 3: "a critical threshold",
-                 5: "an output was lost"}  # fmt: skip
+                 4: "a regression against the baseline", 5: "an output was lost"}  # fmt: skip
 RUN_SETTINGS = ("host", "num_users", "spawn_rate", "run_time", "tags", "exclude_tags", "locustfile", "processes",
                 "expect_workers", "csv_prefix", "monitor_export", "thresholds")  # fmt: skip
-
-
-@dataclass(frozen=True)
-class ReportSettings(Options):
-    title: ClassVar[str] = "End-of-run report"
-
-    report: str | None = option(
-        None,
-        path_or_none,
-        "write report.html (one self-contained page) and report.md into this folder when Locust quits: "
-        "the verdict and its reasons first, then the figures, the monitor's plots, audit, delivery, alerts",
-    )
-
-
-def install(parser, **_kwargs) -> None:
-    """An ``init_command_line_parser`` listener: with ``--report DIR``, the files it reads go to DIR unless given."""
-    parse_known_args = parser.parse_known_args
-
-    def with_report_files(*args, **kwargs):
-        namespace, rest = parse_known_args(*args, **kwargs)
-        folder = getattr(namespace, "report", None)
-        if folder and not getattr(namespace, "worker", False):
-            if not getattr(namespace, "csv_prefix", None):
-                namespace.csv_prefix = os.path.join(folder, "run")
-                namespace.stats_history_enabled = True
-            if hasattr(namespace, "monitor_export") and not namespace.monitor_export:
-                namespace.monitor_export = os.path.join(folder, "run")
-        return namespace, rest
-
-    parser.parse_known_args = with_report_files
 
 
 class EndReport:
@@ -106,10 +71,7 @@ class EndReport:
 
     # -- the page -----------------------------------------------------------------------------------
     def write(self, exit_code: int) -> list[Path]:
-        # Imported here: pandas and matplotlib cost every run (and every worker) ~1 s and ~60 MB otherwise. Locust
-        # takes the locustfile's folder off sys.path once it has loaded it: the project's root is put back.
-        if str(PROJECT_ROOT) not in sys.path:
-            sys.path.append(str(PROJECT_ROOT))
+        reports_importable()
         from reports.load import load_run
         from reports.monitor_trends import monitor_trends
         from reports.plots import latency_distribution, run_plots
@@ -118,7 +80,7 @@ class EndReport:
         from reports.summary import busiest, endpoint_table, exception_table, failure_table, monitor_sections
 
         prefix = self.environment.parsed_options.csv_prefix
-        stale = self._final_csv(prefix)
+        stale = final_csv(self.environment, prefix)
         run = load_run(prefix, history_required=False)
         page = Page(f"ctxload run report: {self.environment.host}")
         self._verdict(page, exit_code)
@@ -133,6 +95,7 @@ class EndReport:
         page.table("Failures (failed requests, most frequent first)", failure_table(run))
         page.table("Exceptions (errors raised in the locustfile)", exception_table(run))
         page.bullets(self._verification_lines() or ["No write audit or push delivery in this run."])
+        self._baseline(page)
         monitor_sections(run, page)
         monitor_trends(run, page, confidence=0.95, min_change=0.10)
         if steady is not None:
@@ -156,7 +119,9 @@ class EndReport:
         page.bullets(reasons or ["No alert held, no write or push lost, no request failed."])
 
     def _reasons(self) -> list[str]:
-        reasons = []
+        gate = self.run.find(BaselineGate)
+        reasons = [f"Regression against baseline {gate.settings.compare_baseline}: {line.removeprefix('REGRESSION ')}"
+                   for line in (gate.regressions if gate is not None else [])]  # fmt: skip
         monitor = self.run.find(RunMonitor)
         if monitor is not None and monitor.monitor is not None and monitor.verdict()["exit_code_monitor"]:
             reasons.append(f"Critical alert: {monitor.verdict()['summary']}")
@@ -174,6 +139,18 @@ class EndReport:
             reasons.append(f"{len(self.environment.runner.exceptions)} kinds of exception in the locustfile")
         reasons += [f"Output lost: {line}" for line in OutputFailures.of(self.environment).lines]
         return reasons
+
+    def _baseline(self, page) -> None:
+        gate = self.run.find(BaselineGate)
+        if gate is None:
+            return
+        if gate.problem:
+            page.text(gate.problem, warning=True)
+            return
+        lines = [line for line in gate.lines if not line.startswith("wrote ")]
+        page.text(f"Against baseline {gate.settings.compare_baseline} (python -m reports compare; its page, "
+                  f"plot and files in {Path(gate.settings.report) / 'compare'}):")  # fmt: skip
+        page.bullets(lines or ["(no verdict lines)"])
 
     def _verification_lines(self) -> list[str]:
         lines = []
@@ -198,31 +175,3 @@ class EndReport:
                      if getattr(options, spec.name, spec.default) != spec.default]  # fmt: skip
         shown = [(name, str(value)) for name, value in rows if value not in (None, "", [], False)]
         return pd.DataFrame(shown, columns=["setting", "value"])
-
-    def _final_csv(self, prefix: str) -> str | None:
-        """Locust's stats, failures and exceptions files as they are now, and its history flushed: Locust's writer
-        rewrites them once a second, and the last second would be missing. Locust has no public call for one
-        more write, so its writer's own row methods are used; without a writer (none found) nothing is done.
-
-        Locust's ``--json-file`` clears the per-endpoint figures before ``quit`` (it serialises them with the
-        call that resets a worker's figures): then the files are left as Locust last wrote them, and a warning
-        says so."""
-        stats = self.environment.stats
-        if sum(entry.num_requests for entry in stats.entries.values()) != stats.total.num_requests:
-            return ("Locust's --json-file cleared the per-endpoint figures before the report was made: "
-                    "the endpoints' rows are as Locust last wrote them, up to a second before the end")  # fmt: skip
-        for writer in (obj for obj in gc.get_objects() if isinstance(obj, StatsCSVFileWriter)):
-            if writer.base_filepath != prefix or writer.requests_csv_filehandle.closed:
-                continue
-            writer.stats_history_flush()
-            for handle, columns, rows in (
-                (writer.requests_csv_filehandle, writer.requests_csv_columns, writer._requests_data_rows),
-                (writer.failures_csv_filehandle, writer.failures_columns, writer._failures_data_rows),
-                (writer.exceptions_csv_filehandle, writer.exceptions_columns, writer._exceptions_data_rows),
-            ):
-                handle.seek(0)
-                rewriter = csv.writer(handle)
-                rewriter.writerow(columns)
-                rows(rewriter)
-                handle.truncate()
-                handle.flush()

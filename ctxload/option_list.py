@@ -7,7 +7,7 @@ parser. ``python -m ctxload options [--markdown]`` prints them.
 import textwrap
 
 from common.settings import Settings
-from ctxload.end_report import ReportSettings
+from ctxload.report_options import ReportSettings
 from monitors.options import MonitorSettings
 
 GROUPS = (Settings, MonitorSettings, ReportSettings)

@@ -46,6 +46,8 @@ def test_processes_2_with_every_user_and_the_monitor_sums_on_the_master(locust_c
             prefix,
             "--monitor-interval",
             "0.5",
+            "--report",
+            str(tmp_path / "report"),
         ),  # fmt: skip
         cwd=PROJECT_ROOT,
         capture_output=True,
@@ -65,6 +67,10 @@ def test_processes_2_with_every_user_and_the_monitor_sums_on_the_master(locust_c
     snapshots = json.loads(export_paths(prefix)["monitor.json"].read_text())["snapshots"]
     running = [snapshot for snapshot in snapshots if snapshot["state"] == "running"]
     assert len(running[-1]["generators"]) == 2
+    report = (tmp_path / "report" / "report.md").read_text()  # the master's, with the workers' sums
+    assert "Verdict: PASS (exit code 0)." in report and "summed over 2 workers" in report
+    total = next(line for line in report.splitlines() if line.startswith("| Aggregated "))
+    assert int(total.split("|")[2].strip().replace(",", "")) == int(aggregated(prefix)["Request Count"])
 
 
 def test_a_worker_killed_mid_run_is_reported_and_the_master_goes_on(locust_command, server, tmp_path):

@@ -3,10 +3,12 @@ figures, that opens offline."""
 
 import re
 import subprocess
+import sys
 
 import pytest
 
 from tests.conftest import PROJECT_ROOT
+from tests.helpers import free_port
 from tests.monitors.test_browser import TOO_SLOW, browser  # noqa: F401  (the fixture, for the screenshot)
 
 
@@ -65,3 +67,48 @@ def test_the_report_opens_offline_in_a_browser(locust_command, tmp_path, browser
     fetched = browser.execute_script("return performance.getEntriesByType('resource').map(entry => entry.name)")
     assert loaded and fetched == []  # the plots are inline, and the page asks the network for nothing
     browser.save_screenshot(str(tmp_path / "report.png"))
+
+
+def test_a_regression_against_a_named_baseline_is_exit_4_and_the_reports_first_reason(
+    locust_command, start_server, tmp_path
+):
+    """Two 15-s runs of writers on one address: the baseline's server answering 5 ms late, the current one 40 ms
+    late (runs against different hosts are not comparable)."""
+    store, port = tmp_path / "baselines", str(free_port())
+
+    def run(server, name: str, *options: str):
+        command = locust_command("--headless", "-u", "6", "-r", "6", "-t", "15s", "--tags", "write",
+                                 "--host", server.url, "--report", str(tmp_path / name), *options)  # fmt: skip
+        return subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+
+    fast = start_server("--inject-latency-ms", "5", "--port", port)
+    baseline = run(fast, "before")
+    assert baseline.returncode == 0, baseline.stderr[-2000:]
+    fast.stop()
+    save = [sys.executable, "-m", "reports", "baseline", "save", "main", str(tmp_path / "before" / "run")]
+    saved = subprocess.run([*save, "--baselines", str(store)], cwd=PROJECT_ROOT, capture_output=True, text=True)
+    assert saved.returncode == 0, saved.stderr
+    slower = run(start_server("--inject-latency-ms", "40", "--port", port), "after", "--compare-baseline", "main",
+                 "--baselines", str(store))  # fmt: skip
+    assert slower.returncode == 4, (slower.stdout + slower.stderr)[-3000:]
+    first = (tmp_path / "after" / "report.md").read_text().split("\n## ")[0]
+    assert "Verdict: FAIL (exit code 4: a regression against the baseline)." in first
+    assert "- Regression against baseline main: Aggregated mean" in first
+    assert (tmp_path / "after" / "compare" / "compare.html").exists()
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (("--compare-baseline", "main"), "--compare-baseline needs --report DIR"),
+        (("--compare-baseline", "nope", "--report", "{dir}/r"), "--compare-baseline: no baseline 'nope'"),
+    ],
+)
+def test_a_baseline_that_cannot_be_used_is_refused_before_any_traffic(locust_command, server, tmp_path, options,
+                                                                       message):  # fmt: skip
+    options = [option.replace("{dir}", str(tmp_path)) for option in options]
+    command = locust_command("--headless", "-u", "2", "-t", "5s", "--host", server.url, "--baselines",
+                             str(tmp_path / "none"), *options)  # fmt: skip
+    refused = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and message in refused.stderr, refused.stderr[-2000:]
+    assert "All users spawned" not in refused.stderr

@@ -4,6 +4,7 @@ figures, that opens offline."""
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -12,17 +13,31 @@ from tests.helpers import free_port
 from tests.monitors.test_browser import TOO_SLOW, browser  # noqa: F401  (the fixture, for the screenshot)
 
 
-def run_with_report(locust_command, tmp_path, rules: str | None, name: str):
+def run_with_report(folder: Path, rules: str | None):
     """A 6-s run of writers and subscribers on the embedded server; ``rules`` None: the built-in ones."""
+    folder.mkdir(parents=True, exist_ok=True)
     options = []
     if rules is not None:
-        (tmp_path / f"{name}.toml").write_text(rules)
-        options = ["--thresholds", str(tmp_path / f"{name}.toml")]
-    folder = tmp_path / name
-    command = locust_command("--headless", "-u", "4", "-r", "4", "-t", "6s", "--tags", "write", "ws", *options,
-                             "--report", str(folder))  # fmt: skip
+        (folder / "rules.toml").write_text(rules)
+        options = ["--thresholds", str(folder / "rules.toml")]
+    locust = [sys.executable, "-m", "locust", "-f", str(PROJECT_ROOT / "locustfile.py")]
+    command = [*locust, "--headless", "-u", "4", "-r", "4", "-t", "6s", "--tags", "write", "ws", *options,
+               "--report", str(folder / "report")]  # fmt: skip
     finished = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
-    return finished, folder
+    return finished, folder / "report"
+
+
+@pytest.fixture(scope="module")
+def reported(tmp_path_factory):
+    """The runs of this module, made once each: "fails" (a critical rule held: exit 3) and "passes"."""
+    made: dict = {}
+
+    def run(name: str):
+        if name not in made:
+            made[name] = run_with_report(tmp_path_factory.mktemp(name), TOO_SLOW if name == "fails" else None)
+        return made[name]
+
+    return run
 
 
 def aggregated_requests(markdown: str) -> int:
@@ -30,13 +45,12 @@ def aggregated_requests(markdown: str) -> int:
     return int(row.split("|")[2].strip().replace(",", ""))
 
 
-@pytest.mark.parametrize(("rules", "code", "verdict"), [
-    (TOO_SLOW, 3, "Verdict: FAIL (exit code 3: a critical threshold)."),
-    (None, 0, "Verdict: PASS (exit code 0)."),
+@pytest.mark.parametrize(("name", "code", "verdict"), [
+    ("fails", 3, "Verdict: FAIL (exit code 3: a critical threshold)."),
+    ("passes", 0, "Verdict: PASS (exit code 0)."),
 ])  # fmt: skip
-def test_the_report_says_what_the_exit_code_says_with_the_runs_last_figures(locust_command, tmp_path, rules, code,
-                                                                            verdict):  # fmt: skip
-    finished, folder = run_with_report(locust_command, tmp_path, rules, "run")
+def test_the_report_says_what_the_exit_code_says_with_the_runs_last_figures(reported, name, code, verdict):
+    finished, folder = reported(name)
     assert finished.returncode == code, finished.stderr[-3000:]
     markdown = (folder / "report.md").read_text()
     first = markdown.split("\n## ")[0]
@@ -58,8 +72,8 @@ def test_the_report_says_what_the_exit_code_says_with_the_runs_last_figures(locu
     assert page.count("src='data:image/png;base64,") == 3
 
 
-def test_the_report_opens_offline_in_a_browser(locust_command, tmp_path, browser):  # noqa: F811
-    finished, folder = run_with_report(locust_command, tmp_path, TOO_SLOW, "offline")
+def test_the_report_opens_offline_in_a_browser(reported, tmp_path, browser):  # noqa: F811
+    finished, folder = reported("fails")
     assert finished.returncode == 3
     browser.get((folder / "report.html").as_uri())
     assert "Verdict: FAIL (exit code 3" in browser.find_element("tag name", "body").text
@@ -72,12 +86,12 @@ def test_the_report_opens_offline_in_a_browser(locust_command, tmp_path, browser
 def test_a_regression_against_a_named_baseline_is_exit_4_and_the_reports_first_reason(
     locust_command, start_server, tmp_path
 ):
-    """Two 15-s runs of writers on one address: the baseline's server answering 5 ms late, the current one 40 ms
-    late (runs against different hosts are not comparable)."""
+    """Two 12-s runs of writers (10 s of samples: what compare needs) on one address, the baseline's server
+    answering 5 ms late, the current one 40 ms late (runs against different hosts are not comparable)."""
     store, port = tmp_path / "baselines", str(free_port())
 
     def run(server, name: str, *options: str):
-        command = locust_command("--headless", "-u", "6", "-r", "6", "-t", "15s", "--tags", "write",
+        command = locust_command("--headless", "-u", "6", "-r", "6", "-t", "12s", "--tags", "write",
                                  "--host", server.url, "--report", str(tmp_path / name), *options)  # fmt: skip
         return subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
 

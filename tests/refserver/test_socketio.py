@@ -131,9 +131,11 @@ def test_missing_payload_or_unknown_event_gets_no_reply_but_an_empty_ack(connect
     assert [name for name, _ in client.events[seen:] if name != "client_stats"] == []
 
 
-def test_polling_transport_works(connect, http, server, key):
-    client = connect(transport="polling")
-    http.post(f"{server.url}/ctx", json={"key": key, "value": "polled"})
+def test_polling_transport_works(connect, http, start_server, key):
+    # A 1-s ping interval: closing a polling client waits for its pending long-poll (25 s at the default).
+    quick = start_server("--ping-interval", "1", "--ping-timeout", "1")
+    client = connect(transport="polling", url=quick.url)
+    http.post(f"{quick.url}/ctx", json={"key": key, "value": "polled"})
     assert any(u["key"] == key for u in client.wait_for("context_updated"))
 
 

@@ -83,7 +83,8 @@ class EndReport:
         stale = final_csv(self.environment, prefix)
         run = load_run(prefix, history_required=False)
         page = Page(f"ctxload run report: {self.environment.host}")
-        self._verdict(page, exit_code)
+        audit, pushes = self._settled()
+        self._verdict(page, exit_code, self._reasons(audit, pushes))
         if stale:
             page.text(stale, warning=True)
         steady = SteadyState.of(run) if run.has_history else None
@@ -94,7 +95,7 @@ class EndReport:
         page.table("Requests (whole run): the busiest endpoints", busiest(endpoint_table(run)))
         page.table("Failures (failed requests, most frequent first)", failure_table(run))
         page.table("Exceptions (errors raised in the locustfile)", exception_table(run))
-        page.bullets(self._verification_lines() or ["No write audit or push delivery in this run."])
+        page.bullets(self._verification_lines(audit, pushes) or ["No write audit or push delivery in this run."])
         self._baseline(page)
         monitor_sections(run, page)
         monitor_trends(run, page, confidence=0.95, min_change=0.10)
@@ -109,29 +110,31 @@ class EndReport:
                   f"({prefix}_*.csv), the monitor export beside them.")  # fmt: skip
         return [*page.write(self.folder / "report"), *pngs.values()]
 
-    def _verdict(self, page, exit_code: int) -> None:
+    def _verdict(self, page, exit_code: int, reasons: list[str]) -> None:
         meaning = EXIT_MEANINGS.get(exit_code, "failed")
         if exit_code == 0:
             page.text("Verdict: PASS (exit code 0).")
         else:
             page.text(f"Verdict: FAIL (exit code {exit_code}: {meaning}).", warning=True)
-        reasons = self._reasons()
         page.bullets(reasons or ["No alert held, no write or push lost, no request failed."])
 
-    def _reasons(self) -> list[str]:
+    def _settled(self) -> tuple:
+        """The write audit's result and the push figures, summed over the workers once (both sections read them)."""
+        audit, delivery = self.run.find(WriteAudit), self.run.find(PushDelivery)
+        return (audit.summary() if audit is not None else None), (delivery.summed() if delivery is not None else None)
+
+    def _reasons(self, audit, pushes) -> list[str]:
         gate = self.run.find(BaselineGate)
         reasons = [f"Regression against baseline {gate.settings.compare_baseline}: {line.removeprefix('REGRESSION ')}"
                    for line in (gate.regressions if gate is not None else [])]  # fmt: skip
         monitor = self.run.find(RunMonitor)
-        if monitor is not None and monitor.monitor is not None and monitor.verdict()["exit_code_monitor"]:
-            reasons.append(f"Critical alert: {monitor.verdict()['summary']}")
-        audit = self.run.find(WriteAudit)
-        result = audit.summary() if audit is not None else None
-        if result is not None and result.lost:
-            reasons.append(f"{result.lost} acknowledged writes were lost (write audit)")
-        delivery = self.run.find(PushDelivery)
-        if delivery is not None and delivery.summed().figures.counts["lost"]:
-            reasons.append(f"{delivery.summed().figures.counts['lost']} pushes were lost (push delivery)")
+        verdict = monitor.verdict() if monitor is not None and monitor.monitor is not None else None
+        if verdict and verdict["exit_code_monitor"]:
+            reasons.append(f"Critical alert: {verdict['summary']}")
+        if audit is not None and audit.lost:
+            reasons.append(f"{audit.lost} acknowledged writes were lost (write audit)")
+        if pushes is not None and pushes.figures.counts["lost"]:
+            reasons.append(f"{pushes.figures.counts['lost']} pushes were lost (push delivery)")
         total = self.environment.stats.total
         if total.num_failures:
             reasons.append(f"{total.num_failures} of {total.num_requests} requests failed")
@@ -152,17 +155,11 @@ class EndReport:
                   f"plot and files in {Path(gate.settings.report) / 'compare'}):")  # fmt: skip
         page.bullets(lines or ["(no verdict lines)"])
 
-    def _verification_lines(self) -> list[str]:
-        lines = []
-        audit = self.run.find(WriteAudit)
-        result = audit.summary() if audit is not None else None
-        if result is not None:
-            lines.append(result.summary_line())
-        delivery = self.run.find(PushDelivery)
-        if delivery is not None:
-            summed = delivery.summed()
-            if summed.figures.counts["expected"] or summed.figures.counts["delivered"]:
-                lines.append(summary_line(summed, summed.processes))
+    @staticmethod
+    def _verification_lines(audit, pushes) -> list[str]:
+        lines = [audit.summary_line()] if audit is not None else []
+        if pushes is not None and (pushes.figures.counts["expected"] or pushes.figures.counts["delivered"]):
+            lines.append(summary_line(pushes, pushes.processes))
         return lines
 
     def _settings(self):

@@ -13,13 +13,11 @@ exit 2, the code for bad input; a logging handler notes it instead. What fails l
 
 import contextlib
 import errno
-import gc
 import io
 import logging
 
-from locust.stats import StatsCSVFileWriter
-
 from common.output_failures import EXIT_OUTPUT_FAILED, OutputFailures
+from ctxload.run_files import locust_csv_writers
 from monitors.verdict import EXIT_CRITICAL
 
 # What a write meets when the disk or the file system fails it (not a bug in the code that wrote).
@@ -46,10 +44,10 @@ class _LocustWriteErrors(logging.Handler):
     def close_failed_files(self) -> None:
         """Close the failed CSV writer's files now, quietly: Locust closes them after the exit code is decided,
         and a close that flushes into a full disk would end the run with a traceback and exit 1. Locust keeps
-        its writer in a local variable of its main(): the garbage collector's list is the one way to it."""
+        its writer where only ``ctxload.run_files.locust_csv_writers`` finds it."""
         if not self.csv_failed:
             return
-        for writer in (obj for obj in gc.get_objects() if isinstance(obj, StatsCSVFileWriter)):
+        for writer in locust_csv_writers():
             for handle in list(vars(writer).values()):
                 if isinstance(handle, io.IOBase):
                     with contextlib.suppress(OSError):

@@ -105,14 +105,8 @@ class PrometheusMetrics:
                                        labels=["method", "name"])  # fmt: skip
         for entry in [*stats.entries.values(), stats.total]:
             labels = [entry.method or "", entry.name]
-            counts = sorted(entry.response_times.items())
-            buckets, seen, position = [], 0, 0
-            for edge in BUCKETS:
-                while position < len(counts) and counts[position][0] <= edge * 1000:
-                    seen += counts[position][1]
-                    position += 1
-                buckets.append((_edge(edge), seen))
-            buckets.append(("+Inf", sum(count for _, count in counts)))
+            counts = sorted((milliseconds / 1000, count) for milliseconds, count in entry.response_times.items())
+            buckets = [*_cumulative(counts), ("+Inf", sum(count for _, count in counts))]
             durations.add_metric(labels, buckets, sum_value=entry.total_response_time / 1000)
             requests.add_metric(labels, entry.num_requests)
             failures.add_metric(labels, entry.num_failures)
@@ -143,16 +137,21 @@ def _edge(seconds: float) -> str:
 def _from_hdr(name: str, text: str, histogram) -> HistogramMetricFamily:
     """A Prometheus histogram from an HdrHistogram in microseconds: the count at or below each edge."""
     total = histogram.get_total_count()
-    buckets = [(_edge(edge), _count_at_or_below(histogram, edge * 1e6)) for edge in BUCKETS] + [("+Inf", total)]
+    recorded = ((item.value_iterated_to / 1e6, item.count_at_value_iterated_to)
+                for item in histogram.get_recorded_iterator())  # fmt: skip
+    buckets = [*_cumulative(recorded), ("+Inf", total)]
     mean = histogram.get_mean_value()
     return HistogramMetricFamily(name, text, buckets=buckets, sum_value=mean * total / 1e6 if math.isfinite(mean)
                                  else 0.0)  # fmt: skip
 
 
-def _count_at_or_below(histogram, microseconds: float) -> int:
-    count = 0
-    for item in histogram.get_recorded_iterator():
-        if item.value_iterated_to > microseconds:
-            break
-        count += item.count_at_value_iterated_to
-    return count
+def _cumulative(counts) -> list[tuple[str, int]]:
+    """(edge, how many at or below it) for each of BUCKETS, from (seconds, count) pairs in rising order: one pass."""
+    buckets, seen, pairs = [], 0, iter(counts)
+    pending = next(pairs, None)
+    for edge in BUCKETS:
+        while pending is not None and pending[0] <= edge:
+            seen += pending[1]
+            pending = next(pairs, None)
+        buckets.append((_edge(edge), seen))
+    return buckets

@@ -1,7 +1,10 @@
 """The run's files as ``reports`` reads them, at the end of a run: Locust's last figures written, ``reports`` found.
 
-reports_importable()                 # before importing reports (only when needed: pandas, matplotlib)
-stale = final_csv(environment, prefix)   # None, or a warning line for the report
+Usage::
+
+    reports_importable()                     # before importing reports (only when needed: pandas, matplotlib)
+    stale = final_csv(environment, prefix)   # None, or a warning line for the report
+    locust_csv_writers()                     # Locust's --csv writers (no public way to them)
 """
 
 import csv
@@ -26,7 +29,7 @@ def final_csv(environment, prefix: str) -> str | None:
     if sum(entry.num_requests for entry in stats.entries.values()) != stats.total.num_requests:
         return ("Locust's --json-file cleared the per-endpoint figures before the report was made: "
                 "the endpoints' rows are as Locust last wrote them, up to a second before the end")  # fmt: skip
-    for writer in (obj for obj in gc.get_objects() if isinstance(obj, StatsCSVFileWriter)):
+    for writer in locust_csv_writers():
         if writer.base_filepath != prefix or writer.requests_csv_filehandle.closed:
             continue
         writer.stats_history_flush()
@@ -41,6 +44,12 @@ def final_csv(environment, prefix: str) -> str | None:
             rows(rewriter)
             handle.truncate()
             handle.flush()
+
+
+def locust_csv_writers() -> list[StatsCSVFileWriter]:
+    """Locust's ``--csv`` writers: Locust keeps its writer in a local variable of its ``main()``, and the garbage
+    collector's list of objects is the one way to it."""
+    return [obj for obj in gc.get_objects() if isinstance(obj, StatsCSVFileWriter)]
 
 
 def reports_importable() -> None:

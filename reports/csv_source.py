@@ -99,7 +99,7 @@ def open_source(path: Path, required_by: str | None) -> CsvSource | None:
     if head is None:
         return None
     if _plain(head):
-        return CsvSource(path, _header(head.decode("utf-8-sig").splitlines()[0], ","))
+        return CsvSource(path, _header(head.decode("utf-8-sig").splitlines()[0]))
     return normalised(path)
 
 
@@ -125,7 +125,7 @@ def normalised(path: Path) -> CsvSource:
         for number in bare:
             lines[number - 1] = ""
     data = "\n".join(lines).encode("utf-8")
-    return CsvSource(path, _header(lines[0], ","), data, assumed)
+    return CsvSource(path, _header(lines[0]), data, assumed)
 
 
 def _plain(head: bytes) -> bool:
@@ -222,5 +222,5 @@ def _to_commas(lines: list[str], delimiter: str) -> tuple[list[str], bool]:
     return out, decimal_commas
 
 
-def _header(line: str, delimiter: str) -> list[str]:
-    return next(csv.reader([line.lstrip("\ufeff")], delimiter=delimiter), [])
+def _header(line: str) -> list[str]:
+    return next(csv.reader([line.lstrip("\ufeff")]), [])

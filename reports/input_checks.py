@@ -54,13 +54,8 @@ def diagnose(source, dtypes: dict, percentiles: list, start_row: int, exc: Excep
     """The first bad line of a ``reports.csv_source.CsvSource`` from data row ``start_row`` on, found again with
     the csv module: pandas does not say. Line numbers are the file's (its normalised lines are line for line)."""
     path, header = source.path, source.header
-    if isinstance(exc, UnicodeDecodeError):
-        with source.open() as handle:
-            for number, line in enumerate(handle, 1):
-                try:
-                    line.decode("utf-8")
-                except UnicodeDecodeError as bad:
-                    return f"{path}: line {number}: not UTF-8 text (byte 0x{line[bad.start]:02x})"
+    if isinstance(exc, UnicodeDecodeError):  # read again through csv_source.normalised, which names the encoding
+        return f"{path}: not UTF-8 text"
     numbers = [(header.index(column), column, dtype) for column, dtype in dtypes.items() if dtype in (INT, FLOAT)]
     with source.text() as handle:
         rows = csv.reader(handle)

@@ -56,14 +56,13 @@ def find_shifts(
     if times.size < 2:
         return []
     block_times, means, length, _ = time_blocks(times, values, BLOCK_SECONDS, MAX_BLOCKS)
-    relative = metric in RELATIVE_METRICS
-    if relative and not (means > 0).all():
-        relative = False  # a rate that drops to 0: changes in its own unit, at least min_change of its median
+    relative = metric in RELATIVE_METRICS and bool((means > 0).all())
+    if relative:
+        threshold = min_change
+    elif metric in RELATIVE_METRICS:  # a rate that drops to 0: changes in its own unit, min_change of its median
         threshold = min_change * float(np.median(means)) if means.size else 0.0
-    else:
-        threshold = min_change if relative else min_points
-    if threshold <= 0 and not relative:
-        threshold = min_points if metric == "failure_rate" else 0.0
+    else:  # the failure rate (and other percentages): points
+        threshold = min_points
     start = float(times[np.isfinite(values)][0]) if np.isfinite(values).any() else float(times[0])
     shifts = []
     min_segment = max(MIN_SEGMENT_BLOCKS, means.size // 20)  # a level that matters lasts; noise makes short ones

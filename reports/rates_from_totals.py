@@ -26,14 +26,15 @@ def fill_zero_rates(history: pd.DataFrame, path) -> list[str]:
     if not {"total_requests", "total_failures", "rps", "fail_rps"} <= set(history.columns):
         return []
     replaced: list[str] = []
+    columns = ("timestamp", "total_requests", "total_failures", "rps")
+    all_times, all_requests, all_failures, all_rps = (history[column].to_numpy(dtype=float) for column in columns)
     for (type_, name), rows in history.groupby(["type", "name"], observed=True, sort=False).indices.items():
-        times = history["timestamp"].to_numpy(dtype=float)[rows]
-        totals = history["total_requests"].to_numpy(dtype=float)[rows]
+        times, totals = all_times[rows], all_requests[rows]
         rising = np.r_[False, np.diff(totals) > 0]
-        zero = rising & (history["rps"].to_numpy(dtype=float)[rows] == 0)
+        zero = rising & (all_rps[rows] == 0)
         if rising.sum() < MIN_ROWS or zero.sum() < ZERO_SHARE * rising.sum():
             continue
-        for rate, total in (("rps", totals), ("fail_rps", history["total_failures"].to_numpy(dtype=float)[rows])):
+        for rate, total in (("rps", totals), ("fail_rps", all_failures[rows])):
             history.loc[history.index[rows], rate] = _windowed_rate(times, total)
         replaced.append(f"{type_} {name}".strip())
     if not replaced:

@@ -61,8 +61,9 @@ class EndReport:
     def on_quit(self, exit_code: int, **_kwargs) -> None:
         try:
             paths = self.write(exit_code)
-        except OSError as exc:
-            OutputFailures.note(self.environment, "--report", self.folder, exc)
+        except OSError as exc:  # at quit the exit code is decided: a lost report cannot make it 5, only be said
+            logger.error("ctxload: --report %s: not written: %s (exit code stays %s)", self.folder,
+                         exc.strerror or exc, exit_code)  # fmt: skip
             return
         except Exception:  # a report bug must not hide the run's own exit
             logger.exception("--report: the report could not be made")

@@ -51,6 +51,14 @@ def test_a_run_is_scraped_while_it_runs(web_locust):
                      and _total(again) > total["Aggregated"] and again, 30)  # fmt: skip
     assert _total(later) > total["Aggregated"]  # a scrape reads the run as it is then
 
+    # Stopped, the figures stand still: the scrape's counts against Locust's own page data (/stats/requests)
+    requests.post(f"{url}/stop", timeout=30)
+    locust = wait_for(lambda: (page := requests.get(f"{url}/stats/requests").json())["state"] == "stopped" and page, 60)
+    final = scrape(url)
+    by_name = {row["name"]: row["num_requests"] for row in locust["stats"]}
+    scraped = {s.labels["name"]: s.value for s in samples(final["ctxload_requests"], "ctxload_requests_total")}
+    assert scraped == by_name and scraped["Aggregated"] > 0
+
 
 def _total(families) -> float:
     return next(s.value for s in samples(families["ctxload_requests"], "ctxload_requests_total")
